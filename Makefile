@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 eval: $(STAMP)
-	$(BIN)/python -m tests.eval.run_eval
+	$(BIN)/python tests/eval/run_eval.py
 
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/eventstore_bench.py --quick

@@ -1,0 +1,1 @@
+"""Entry points: CLI, Slack app, workers, sidecar and settings."""

@@ -1,0 +1,1 @@
+"""DocSense's knowledge of documents, reviews and their history (no Slack, no SQL)."""

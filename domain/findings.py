@@ -1,0 +1,60 @@
+"""The Finding schema shared by the rules engine and AI providers (DESIGN.md, Review engine)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Category = Literal[
+    "undefined_parameter",
+    "ambiguous_methodology",
+    "incomplete_formula",
+    "missing_reference",
+    "data_source_unspecified",
+    "market_calendar",
+    "inconsistent_content",
+    "external_dependency",
+    "backtest_methodology",
+    "costs_and_execution",
+    "risk_controls",
+    "missing_governance",
+    "compliance_gap",
+    "clarity",
+]
+Severity = Literal["critical", "high", "medium", "low", "info"]
+Source = Literal["rules", "llm"]
+
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+
+
+class Evidence(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quote: str
+    section: str
+    page: int | None = None
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    rule: str
+    category: Category
+    severity: Severity
+    title: str
+    detail: str
+    suggestion: str
+    evidence: Evidence | None
+    source: Source = "rules"
+
+
+def finding_id(rule: str, evidence: Evidence | None) -> str:
+    """Stable across versions of a document, so a re-review can tell resolved from persisting.
+
+    The section is left out on purpose: renumbering a section must not make a finding "new".
+    """
+    quote = " ".join(evidence.quote.split()).lower() if evidence else ""
+    return hashlib.sha256(f"{rule}\x1f{quote}".encode()).hexdigest()[:16]
