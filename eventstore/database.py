@@ -1,0 +1,27 @@
+"""Connection pools: one place that decides which server and how values are encoded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import asyncpg
+
+from eventstore.embedded import embedded_dsn
+
+
+def resolve_dsn(database_url: str | None, data_dir: Path) -> str:
+    """DATABASE_URL when given, else the embedded server; the code after this is the same."""
+    return database_url or embedded_dsn(data_dir)
+
+
+async def init_connection(connection: asyncpg.Connection) -> None:
+    await connection.set_type_codec(
+        "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+    )
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=init_connection
+    )
