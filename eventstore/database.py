@@ -25,3 +25,10 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     return await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=init_connection
     )
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    """A single connection outside the pool (LISTEN, long-held locks, tests)."""
+    connection = await asyncpg.connect(dsn)
+    await init_connection(connection)
+    return connection

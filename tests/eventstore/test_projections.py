@@ -1,0 +1,135 @@
+"""A checkpointed projection applies each event exactly once, across crashes and rebuilds."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from eventstore import EventStore, NewEvent, RecordedEvent
+from eventstore.projections import Projector, read_checkpoint
+
+
+class CountingProjection:
+    """Counts events per stream and logs every applied position (unique: no double apply)."""
+
+    def __init__(self, name: str, *, crash_at: int | None = None) -> None:
+        self.name = name
+        self.crash_at = crash_at
+        self.table = f"rm_{name}"
+
+    async def create(self, connection: asyncpg.Connection | asyncpg.Pool) -> None:
+        await connection.execute(
+            f"""CREATE TABLE IF NOT EXISTS {self.table} (stream_id text PRIMARY KEY,
+                    n integer NOT NULL, total bigint NOT NULL);
+                CREATE TABLE IF NOT EXISTS {self.table}_applied (position bigint PRIMARY KEY)"""
+        )
+
+    async def apply(self, connection: asyncpg.Connection, event: RecordedEvent) -> None:
+        if self.crash_at is not None and event.data.get("i") == self.crash_at:
+            raise RuntimeError("projector killed")
+        await connection.execute(
+            f"INSERT INTO {self.table}_applied (position) VALUES ($1)", event.position
+        )
+        await connection.execute(
+            f"""INSERT INTO {self.table} (stream_id, n, total) VALUES ($1, 1, $2)
+                ON CONFLICT (stream_id) DO UPDATE
+                SET n = {self.table}.n + 1, total = {self.table}.total + EXCLUDED.total""",
+            event.stream_id,
+            event.data.get("i", 0),
+        )
+
+    async def reset(self, connection: asyncpg.Connection) -> None:
+        await connection.execute(f"TRUNCATE {self.table}, {self.table}_applied")
+
+    async def rows(self, pool: asyncpg.Pool) -> list[tuple]:
+        return [
+            tuple(r) for r in await pool.fetch(f"SELECT * FROM {self.table} ORDER BY stream_id")
+        ]
+
+
+@pytest.fixture
+async def fresh_log(store: EventStore) -> int:
+    """Start each test from an empty log so counts are exact."""
+    await store.pool.execute("TRUNCATE events, checkpoints")
+    for s in range(5):
+        await store.append(f"item-{s}", 0, [NewEvent("Counted", {"i": i}) for i in range(41)])
+    return 5 * 41
+
+
+async def test_projector_killed_mid_batch_resumes_without_double_apply(
+    store: EventStore, fresh_log: int
+) -> None:
+    crashing = CountingProjection(f"p{uuid.uuid4().hex[:6]}", crash_at=35)
+    await crashing.create(store.pool)
+    projector = Projector(store, crashing, batch_size=30)
+
+    assert await projector.run_batch() == 30
+    with pytest.raises(RuntimeError, match="killed"):
+        await projector.catch_up()
+    checkpoint = await read_checkpoint(store.pool, crashing.name)
+    applied = await store.pool.fetchval(f"SELECT count(*) FROM {crashing.table}_applied")
+    assert applied == checkpoint == 30  # the failed batch left nothing behind
+
+    restarted = Projector(store, CountingProjection(crashing.name), batch_size=30)
+    await restarted.catch_up()
+    rows = await crashing.rows(store.pool)
+    assert [r[1] for r in rows] == [41] * 5
+    assert [r[2] for r in rows] == [sum(range(41))] * 5
+    assert await store.pool.fetchval(f"SELECT count(*) FROM {crashing.table}_applied") == fresh_log
+
+
+async def test_projector_cancelled_between_batches_resumes(
+    store: EventStore, fresh_log: int
+) -> None:
+    projection = CountingProjection(f"p{uuid.uuid4().hex[:6]}")
+    await projection.create(store.pool)
+    wake = asyncio.Event()
+    runner = asyncio.create_task(
+        Projector(store, projection, batch_size=7).run_forever(wake, poll_seconds=0.05)
+    )
+    await asyncio.sleep(0.01)
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+
+    await Projector(store, projection, batch_size=7).catch_up()
+    assert (
+        await store.pool.fetchval(f"SELECT count(*) FROM {projection.table}_applied") == fresh_log
+    )
+    assert await read_checkpoint(store.pool, projection.name) == await store.last_position()
+
+
+async def test_rebuild_gives_identical_rows(store: EventStore, fresh_log: int) -> None:
+    projection = CountingProjection(f"p{uuid.uuid4().hex[:6]}")
+    await projection.create(store.pool)
+    projector = Projector(store, projection, batch_size=50)
+    await projector.catch_up()
+    before = await projection.rows(store.pool)
+
+    assert await projector.rebuild() == fresh_log
+    assert await projection.rows(store.pool) == before
+    assert len(before) == 5
+
+
+async def test_run_forever_wakes_on_new_events(store: EventStore, fresh_log: int) -> None:
+    projection = CountingProjection(f"p{uuid.uuid4().hex[:6]}")
+    await projection.create(store.pool)
+    wake = asyncio.Event()
+    runner = asyncio.create_task(Projector(store, projection).run_forever(wake, poll_seconds=30))
+    try:
+        await asyncio.sleep(0.2)
+        await store.append("item-new", 0, [NewEvent("Counted", {"i": 1})])
+        wake.set()
+        for _ in range(100):
+            if await store.pool.fetchval(
+                f"SELECT n FROM {projection.table} WHERE stream_id = 'item-new'"
+            ):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            pytest.fail("projector did not wake up")
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
