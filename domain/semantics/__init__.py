@@ -18,6 +18,8 @@ from domain.ir import (
     Table,
     ValidationIssue,
 )
+from domain.semantics.definitions import extract_definitions
+from domain.semantics.formulas import extract_formulas
 
 __all__ = ["Semantics", "extract_semantics"]
 
@@ -33,4 +35,8 @@ class Semantics:
 
 def extract_semantics(sections: list[Section], tables: list[Table]) -> Semantics:
     """Run every extractor, then the cross-cutting validations that need all of them."""
-    return Semantics()
+    formulas, where_definitions = extract_formulas(sections)
+    return Semantics(
+        definitions=extract_definitions(sections, tables) + where_definitions,
+        formulas=formulas,
+    )
