@@ -1,0 +1,105 @@
+"""Bytes in, `DocumentIR` out: size and format checks, the format's reader, semantics."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Callable
+from pathlib import PurePath
+
+from domain.ingest.decode import decode_text
+from domain.ingest.detect import Format, detect_format
+from domain.ingest.errors import IngestRefused, RefusalReason
+from domain.ingest.markdown import read_markdown
+from domain.ingest.pdf import read_pdf
+from domain.ingest.plaintext import read_plain_text
+from domain.ingest.rst import read_rst
+from domain.ingest.sections import ParsedDocument
+from domain.ingest.word import read_docx
+from domain.ir import DocumentIR, Section
+from domain.semantics import extract_semantics
+
+WORDS_PER_PAGE = 500
+# Above this a declared page count is stale: tools that write DOCX without laying
+# it out leave whatever their template said (python-docx's says 1).
+_MAX_WORDS_PER_PAGE = 1_200
+_MAX_TITLE_CHARS = 120
+_WORD = re.compile(r"\w+(?:['’.,-]\w+)*")
+
+_READERS: dict[Format, Callable[[bytes, str], ParsedDocument]] = {
+    Format.PDF: read_pdf,
+    Format.DOCX: read_docx,
+    Format.MARKDOWN: lambda data, filename: read_markdown(decode_text(data, filename)),
+    Format.RST: lambda data, filename: read_rst(decode_text(data, filename)),
+    Format.TEXT: lambda data, filename: read_plain_text(decode_text(data, filename)),
+}
+
+
+def ingest(
+    data: bytes, filename: str, media_type: str | None = None, *, max_bytes: int
+) -> DocumentIR:
+    """Parse an upload into the IR, or raise `IngestRefused` with a reason for the user.
+
+    Pure and synchronous; CPU-bound for large PDFs, so the bot calls it through
+    `offload.ingest_in_worker`.
+    """
+    if len(data) > max_bytes:
+        raise IngestRefused(
+            RefusalReason.TOO_LARGE,
+            f"“{filename}” is {len(data) / 1024**2:.1f} MB; I can review files up to "
+            f"{max_bytes / 1024**2:g} MB. Upload a smaller version, for example without images.",
+        )
+    if not data or data.isspace():
+        raise _empty(filename)
+    document_format = detect_format(data, filename, media_type)
+    parsed = _READERS[document_format](data, filename)
+    title = _title(parsed, filename)
+    sections, tables = parsed.assembler.build(title)
+    words = sum(_count_words(section) for section in sections)
+    if words == 0:
+        raise _empty(filename)
+    semantics = extract_semantics(sections, tables)
+    return DocumentIR(
+        title=title,
+        filename=filename,
+        media_type=document_format.value,
+        sha256=hashlib.sha256(data).hexdigest(),
+        pages=parsed.pages or page_count(parsed.declared_pages, words),
+        words=words,
+        sections=sections,
+        tables=tables,
+        definitions=semantics.definitions,
+        formulas=semantics.formulas,
+        parameters=semantics.parameters,
+        cross_references=semantics.cross_references,
+        issues=semantics.issues,
+    )
+
+
+def page_count(declared: int | None, words: int) -> int:
+    """Pages for formats without them: the file's own claim if plausible, else an
+    estimate at `WORDS_PER_PAGE`, a typical single-spaced page of prose."""
+    if declared and words / declared <= _MAX_WORDS_PER_PAGE:
+        return declared
+    return max(1, math.ceil(words / WORDS_PER_PAGE))
+
+
+def _title(parsed: ParsedDocument, filename: str) -> str:
+    """Format title, else a first line short enough to be one, else the file name."""
+    if parsed.title:
+        return parsed.title
+    if parsed.first_line and len(parsed.first_line) <= _MAX_TITLE_CHARS:
+        return parsed.first_line
+    return PurePath(filename).stem or filename
+
+
+def _count_words(section: Section) -> int:
+    return len(_WORD.findall(section.label)) + len(_WORD.findall(section.text))
+
+
+def _empty(filename: str) -> IngestRefused:
+    return IngestRefused(
+        RefusalReason.EMPTY,
+        f"“{filename}” has no text in it. Check you uploaded the right file.",
+    )
