@@ -169,6 +169,8 @@ def _translate(error: asyncpg.PostgresError, stream_id: str, expected: int | Non
     if error.sqlstate == _PARTIAL_DUPLICATE_SQLSTATE:
         return PartialDuplicateError(str(error))
     if isinstance(error, asyncpg.UniqueViolationError):
-        # The lock makes this unreachable; kept so a raw violation can never leak out.
+        if error.constraint_name == "events_event_id_key":
+            return PartialDuplicateError(f"a later event of the batch is already stored: {error}")
+        # Appends are serialized, so this needs a writer that bypassed docsense_append.
         return ConcurrencyError(stream_id, expected, -1)
     return error

@@ -40,23 +40,24 @@ CREATE FUNCTION docsense_append(
 ) RETURNS TABLE (event_id uuid, "position" bigint, version integer, replayed boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_count integer := cardinality(p_event_ids);
-    v_existing integer;
     v_current integer;
-    v_last bigint;
 BEGIN
     -- Serializes appenders so identity values are handed out in commit order.
     PERFORM pg_advisory_xact_lock(7311001);
 
-    SELECT count(*) INTO v_existing FROM events e WHERE e.event_id = ANY (p_event_ids);
-    IF v_existing = v_count THEN
+    -- A retry of a stored batch: its first id is stored. Every query here is an index
+    -- probe by key, so the cached generic plan stays cheap however large the log grows.
+    IF EXISTS (SELECT 1 FROM events e WHERE e.event_id = p_event_ids[1]) THEN
         RETURN QUERY
             SELECT e.event_id, e.position, e.version, true
-            FROM events e WHERE e.event_id = ANY (p_event_ids) ORDER BY e.position;
+            FROM unnest(p_event_ids) AS i(id) JOIN events e ON e.event_id = i.id
+            ORDER BY e.position;
+        IF NOT FOUND OR (SELECT count(*) FROM unnest(p_event_ids) AS i(id)
+                         JOIN events e ON e.event_id = i.id) <> cardinality(p_event_ids) THEN
+            RAISE EXCEPTION USING ERRCODE = 'DS002',
+                MESSAGE = 'some, not all, of the batch''s event ids are already stored';
+        END IF;
         RETURN;
-    ELSIF v_existing > 0 THEN
-        RAISE EXCEPTION USING ERRCODE = 'DS002',
-            MESSAGE = format('%s of %s event ids are already stored', v_existing, v_count);
     END IF;
 
     SELECT coalesce(max(e.version), 0) INTO v_current FROM events e
@@ -68,6 +69,11 @@ BEGIN
             DETAIL = v_current::text;
     END IF;
 
+    -- Delivered at commit; listeners only need the wake-up, they read from their cursor.
+    PERFORM pg_notify('docsense_events', '');
+
+    -- A later id of the batch that is already stored fails the insert on the unique
+    -- event_id constraint; the client reports it as a partial duplicate.
     RETURN QUERY
         INSERT INTO events AS e (stream_id, stream_type, version, event_id, type, data, metadata)
         SELECT p_stream_id, p_stream_type, v_current + x.n::integer, x.id, x.type, x.data, x.meta
@@ -75,8 +81,5 @@ BEGIN
              WITH ORDINALITY AS x(id, type, data, meta, n)
         ORDER BY x.n
         RETURNING e.event_id, e.position, e.version, false;
-
-    SELECT max(e.position) INTO v_last FROM events e WHERE e.event_id = ANY (p_event_ids);
-    PERFORM pg_notify('docsense_events', v_last::text);
 END;
 $$;
