@@ -20,6 +20,9 @@ from domain.ir import (
 )
 from domain.semantics.definitions import extract_definitions
 from domain.semantics.formulas import extract_formulas
+from domain.semantics.parameters import extract_parameters
+from domain.semantics.references import extract_references
+from domain.semantics.validation import validate
 
 __all__ = ["Semantics", "extract_semantics"]
 
@@ -36,7 +39,8 @@ class Semantics:
 def extract_semantics(sections: list[Section], tables: list[Table]) -> Semantics:
     """Run every extractor, then the cross-cutting validations that need all of them."""
     formulas, where_definitions = extract_formulas(sections)
-    return Semantics(
-        definitions=extract_definitions(sections, tables) + where_definitions,
-        formulas=formulas,
-    )
+    definitions = extract_definitions(sections, tables) + where_definitions
+    parameters = extract_parameters(sections, tables)
+    references = extract_references(sections, tables)
+    issues = validate(sections, tables, definitions, formulas, parameters, references)
+    return Semantics(definitions, formulas, parameters, references, issues)

@@ -46,7 +46,7 @@ _PLAIN_MEANS = re.compile(
 _INTRODUCED = re.compile(
     r"(?:\(\s*(?:the\s+|each\s+an?\s+|hereinafter\s+(?:the\s+)?)?"
     + _quoted("term")
-    + r"\s*\)|,?\s*(?:hereinafter|referred\s+to\s+as|known\s+as|called)\s+(?:the\s+)?"
+    + r"\s*\)|,?\s*(?<![\w-])(?:hereinafter|referred\s+to\s+as|known\s+as|called)\s+(?:the\s+)?"
     + _quoted("term2")
     + r")",
     re.IGNORECASE,
@@ -97,6 +97,8 @@ def _from_section(section: Section) -> Iterable[Definition]:
 
     for match in _INTRODUCED.finditer(text):
         term_group = "term" if match["term"] is not None else "term2"
+        if not match[term_group][:1].isupper():
+            continue
         begin = _sentence_start(text, match.start())
         found = make(match[term_group], text[begin : match.start()], "quoted", match.start())
         if found:

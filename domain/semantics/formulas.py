@@ -17,11 +17,11 @@ from domain.semantics.symbols import FUNCTIONS, GREEK, is_index, to_unicode
 _INDEX_ARGS = (
     r"\((?:[ijktnT](?:\s*[+-]\s*\d+)?|\d+)(?:\s*,\s*(?:[ijktnT](?:\s*[+-]\s*\d+)?|\d+))*\)"
 )
-_SUBSCRIPT = r"(?:_(?:\{[^{}\n]*\}|[A-Za-z0-9]+))"
+_SUBSCRIPT = r"(?:_(?:\{[^{}\n]*\}|[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*))"
 _SUPERSCRIPT = r"(?:\^(?:\{[^{}\n]*\}|\w+))"
 _TOKEN = re.compile(
     r"(?P<space>\s+)"
-    r"|(?P<number>\d+(?:[.,]\d+)*%?)"
+    r"|(?P<number>\d+(?:[.,]\d+)*(?:-[A-Za-z]+)?%?)"
     r"|(?P<ident>(?:[A-Za-z]{2,}(?:-[A-Za-z]{2,})+"
     r"|\\[A-Za-z]+|[A-Za-zΑ-Ωα-ω][A-Za-z0-9Α-Ωα-ω]*)"
     + _SUBSCRIPT
@@ -57,6 +57,8 @@ _CLAUSE_SPLIT = re.compile(
     re.I,
 )
 _WHERE_WINDOW = 4
+# "x = the 3-month forward" describes x in words; it is a definition, not a formula.
+_ARTICLE = re.compile(r"\s*(?:the|a|an)\s", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +106,15 @@ def _operands(expression: str) -> _Operands:
             continue
         if kind == "op" and match.group() in _ARITHMETIC:
             arithmetic = True
-        followed_by_call = kind == "open" and match.group() == "("
-        if followed_by_call and run:
-            arithmetic = True
-        flush(followed_by_call and position > 0 and nonspace[position - 1].lastgroup == "ident")
+        previous = nonspace[position - 1] if position else None
+        call = (
+            match.group() == "("
+            and previous is not None
+            and previous.lastgroup == "ident"
+            and previous.end() == match.start()
+        )
+        arithmetic = arithmetic or call
+        flush(call)
     flush(False)
     return _Operands(variables, arithmetic)
 
@@ -135,7 +142,8 @@ def _is_symbolic(word: str) -> bool:
 
 def _is_notation(word: str) -> bool:
     """Symbols that survive inside a prose phrase: "V_i" in "V_i for each stock"."""
-    return (len(word) == 1 and word not in "aAI") or (len(word) > 1 and _is_symbolic(word))
+    greek = set(GREEK.values())
+    return (len(word) == 1 and word not in "aAI") or any(c in "_\\" or c in greek for c in word)
 
 
 def _formula_end(line: str, start: int) -> int:
@@ -193,6 +201,8 @@ class _Extractor:
         else:
             return False
         end = _formula_end(line, rhs_start)
+        if _ARTICLE.match(line, rhs_start):
+            return False
         rhs = _operands(line[rhs_start:end])
         if not rhs.variables or not rhs.arithmetic:
             return False
