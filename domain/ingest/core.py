@@ -54,14 +54,14 @@ def ingest(
         raise _empty(filename)
     document_format = detect_format(data, filename, media_type)
     parsed = _READERS[document_format](data, filename)
-    title = _title(parsed, filename)
-    sections, tables = parsed.assembler.build(title)
-    words = sum(_count_words(section) for section in sections)
+    title = _title(parsed)
+    sections, tables = parsed.assembler.build(title or _stem(filename))
+    words = sum(_count_words(section, counts_label=bool(title)) for section in sections)
     if words == 0:
         raise _empty(filename)
     semantics = extract_semantics(sections, tables)
     return DocumentIR(
-        title=title,
+        title=title or _stem(filename),
         filename=filename,
         media_type=document_format.value,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -85,17 +85,23 @@ def page_count(declared: int | None, words: int) -> int:
     return max(1, math.ceil(words / WORDS_PER_PAGE))
 
 
-def _title(parsed: ParsedDocument, filename: str) -> str:
-    """Format title, else a first line short enough to be one, else the file name."""
+def _title(parsed: ParsedDocument) -> str | None:
+    """The format's title, else a first line short enough to be one."""
     if parsed.title:
         return parsed.title
     if parsed.first_line and len(parsed.first_line) <= _MAX_TITLE_CHARS:
         return parsed.first_line
+    return None
+
+
+def _stem(filename: str) -> str:
     return PurePath(filename).stem or filename
 
 
-def _count_words(section: Section) -> int:
-    return len(_WORD.findall(section.label)) + len(_WORD.findall(section.text))
+def _count_words(section: Section, *, counts_label: bool) -> int:
+    """Words in the text and heading; a preamble named after the file adds none."""
+    label = section.label if counts_label or section.number or section.id != "s1" else ""
+    return len(_WORD.findall(label)) + len(_WORD.findall(section.text))
 
 
 def _empty(filename: str) -> IngestRefused:

@@ -188,5 +188,5 @@ def _cell_text(cell: _Cell) -> str:
             if block.text.strip():
                 parts.append(block.text.strip())
         else:
-            parts.extend(" | ".join(row) for row in _table_rows(block))
+            parts.extend(" | ".join(cell for cell in row if cell) for row in _table_rows(block))
     return " ".join(parts)

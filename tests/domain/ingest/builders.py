@@ -186,7 +186,7 @@ def many_entries_docx(entries: int = 5_000) -> bytes:
         for info in source.infolist():
             archive.writestr(info, source.read(info))
         for index in range(entries):
-            archive.writestr(f"customXml/item{index}.xml", "<x/>")
+            archive.writestr(f"customXml/extra{index}.xml", "<x/>")
     return buffer.getvalue()
 
 
