@@ -54,6 +54,7 @@ _INTRODUCED = re.compile(
 _GLOSSARY_LINE = re.compile(
     r"^\**(?P<term>[^:\n*]{1,60}?)\**\s*(?::|\s[–—-]\s)\s*(?P<meaning>\S.*)$",
 )
+_VERB_HINT = re.compile(r"\b(?:mean|means|refers?|denotes?|defined)\b", re.IGNORECASE)
 _TABLE_TERM_HEADER = re.compile(r"^(?:term|symbol|abbreviation|acronym|name|variable)s?$", re.I)
 _TABLE_MEANING_HEADER = re.compile(r"^(?:definition|meaning|description|explanation)s?$", re.I)
 
@@ -87,7 +88,9 @@ def _from_section(section: Section) -> Iterable[Definition]:
             page=section.page_at(offset),
         )
 
-    for pattern in (_QUOTED_MEANS, _PLAIN_MEANS):
+    # Most sections define nothing; a cheap keyword test skips the sentence-start scan.
+    patterns = (_QUOTED_MEANS, _PLAIN_MEANS) if _VERB_HINT.search(text) else ()
+    for pattern in patterns:
         for match in pattern.finditer(text):
             start = match.start("meaning")
             meaning = text[start : sentence_end(text, start)]

@@ -44,7 +44,7 @@ _TAIL = (
     r"|average daily volume|gross exposure|capital|equity|index|fund)(?:[ \t]+value)?\b)?"
 )
 _VALUE = _VALUE_CORE + _TAIL
-_WORD = r"(?!(?:is|are|was|were|be)\b)[A-Za-z][\w'’-]*"
+_WORD = r"(?!(?:is|are|was|were|be|must|should|shall|may|will|can)\b)[A-Za-z][\w'’-]*"
 _NAME_BEFORE = r"(?<![\w.'’-])(?P<name>(?:" + _WORD + r"[ \t]+){0,4}" + _WORD + ")"
 _CONNECTOR = (
     r"(?P<conn>[ \t]*[=:][ \t]*"
@@ -57,7 +57,11 @@ _CONNECTOR = (
     r"(?:(?:up[ \t]+to|at[ \t]+least|at[ \t]+most|no[ \t]+more[ \t]+than|approximately"
     r"|around|a[ \t]+(?:maximum|minimum)[ \t]+of)[ \t]+)?)"
 )
-_NAMED = re.compile(_NAME_BEFORE + _CONNECTOR + _VALUE)
+# Values are found first and names looked for just before them: scanning for names
+# everywhere would try every word of the document as the start of a parameter.
+_VALUE_RE = re.compile(_VALUE)
+_NAMED_BEFORE = re.compile(_NAME_BEFORE + _CONNECTOR + r"$")
+_LOOK_BACK = 80
 _UNIT_FIRST = re.compile(
     r"(?:"
     + _VALUE_CORE.replace("(?P<", "(?P<a_")
@@ -73,6 +77,8 @@ _BOUNDARY = frozenset(
     | {"which", "that", "we", "will", "be", "applies", "apply", "applied", "this", "per"}
     | {"each", "any", "all", "than", "set", "sets", "over", "under", "into", "as", "if"}
     | {"subject", "employs", "targets", "maintains", "there", "it", "these", "those"}
+    | {"assume", "assumes", "require", "requires", "impose", "imposes", "need", "needs"}
+    | {"run", "runs", "hold", "holds", "pay", "pays", "include", "includes", "charge"}
 )
 _NOT_PARAMETERS = frozenset(
     {"section", "appendix", "table", "figure", "annex", "exhibit", "version", "page"}
@@ -186,15 +192,21 @@ def _from_section(section: Section) -> Iterable[Parameter]:
             page=section.page_at(start),
         )
 
-    for match in _NAMED.finditer(text):
+    for match in _VALUE_RE.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        named = _NAMED_BEFORE.search(
+            text, max(line_start, match.start() - _LOOK_BACK), match.start()
+        )
         value = _value(match)
-        name, start = _name_backwards(match["name"])
-        if not _acceptable(name, value) or value is None:
+        if named is None or value is None:
             continue
-        loose = match["conn"].split()[0] in {"of", "is", "are", "equal", "equals"}
+        name, start = _name_backwards(named["name"])
+        if not _acceptable(name, value):
+            continue
+        loose = named["conn"].split()[0] in {"of", "is", "are", "equal", "equals"}
         if loose and value.unit is None and name.split()[-1] not in _QUANTITY_WORDS:
             continue
-        yield make(name, value, match.start("name") + start, match.end())
+        yield make(name, value, named.start("name") + start, match.end())
 
     for match in _UNIT_FIRST.finditer(text):
         if any(start <= match.start() < end for start, end in taken):

@@ -128,7 +128,10 @@ def _targets(sections: list[Section], tables: list[Table]) -> _Targets:
 
 
 def _document_title(raw: str) -> str:
+    """Trim what the title pattern over-reads: "Appendix A and the Execution Policy"."""
     words = raw.split()
+    if "the" in words:
+        words = words[len(words) - words[::-1].index("the") :]
     while words and words[0].lower() in _NOT_TITLE_START:
         words.pop(0)
     return " ".join(words) if len(words) >= 2 else ""
