@@ -153,7 +153,7 @@ class LineHeadings:
             return None
         if line.isupper() and sum(c.isalpha() for c in line) >= 4:
             return Heading(line)
-        if not self._numbered and len(words) >= 2 and title_like(words):
+        if not self._numbered and (len(words) > 1 or len(line) >= 4) and title_like(words):
             return Heading(line)
         return None
 

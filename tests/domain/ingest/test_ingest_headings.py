@@ -1,0 +1,73 @@
+"""Heading recognition in flat lines, where PDF and plain-text structure comes from."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.ingest.headings import Heading, LineHeadings, split_number
+
+
+def _headings(lines: list[str]) -> list[Heading]:
+    detector = LineHeadings()
+    return [h for line in lines if (h := detector.classify(line)) is not None]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2. Stock Selection", Heading("Stock Selection", "2", 1)),
+        ("2.1.3 Liquidity Filter", Heading("Liquidity Filter", "2.1.3", 3)),
+        ("Appendix A: Data Sources", Heading("Data Sources", "Appendix A", 1)),
+        ("Appendix B", Heading("Appendix B")),
+        ("Section 3 - Universe", Heading("Universe", "3", 1)),
+        ("A.2 Vendor List", Heading("Vendor List", "A.2", 2)),
+        ("Stock Selection", Heading("Stock Selection")),
+        ("12-month momentum", Heading("12-month momentum")),
+    ],
+)
+def test_split_number(text: str, expected: Heading) -> None:
+    assert split_number(text) == expected
+
+
+def test_numbered_headings_must_continue_the_outline() -> None:
+    lines = [
+        "1. Introduction",
+        "The process has three steps:",
+        "1. Rank the stocks",
+        "2. Select the Top Decile",
+        "2. Stock Selection",
+        "2.1 Liquidity",
+        "3. Risk",
+    ]
+
+    assert [h.number for h in _headings(lines)] == ["1", "2", "2.1", "3"]
+
+
+def test_sentences_and_wrapped_lines_are_not_headings() -> None:
+    lines = [
+        "1. Scope",
+        "The strategy trades the 500 largest stocks by market capitalisation and",
+        "Rebalances Monthly",
+        "2. The weights are recomputed every month using the latest data.",
+        "Section 3 describes the universe",
+        "100 Basis Points",
+        "",
+        "FINAL REMARKS",
+    ]
+
+    assert _headings(lines) == [Heading("Scope", "1", 1), Heading("FINAL REMARKS")]
+
+
+def test_title_case_lines_start_paragraphs_in_unnumbered_documents() -> None:
+    lines = ["Overview", "We trade momentum.", "Position Sizing", "Inverse volatility", "weights."]
+
+    assert [h.title for h in _headings(lines)] == ["Overview", "Position Sizing"]
+
+
+def test_title_case_lines_are_ignored_once_headings_are_numbered() -> None:
+    lines = ["1. Scope", "Equities.", "Parameter Value", "Lookback 60 days.", "RISK LIMITS"]
+
+    assert _headings(lines) == [
+        Heading("Scope", "1", 1),
+        Heading("RISK LIMITS"),
+    ]
