@@ -1,0 +1,204 @@
+"""Market-calendar problems in the sentences that fix dates and windows: day counts that do not
+say trading or calendar, month-ends that do not say which day, roll rules that do not say
+which market, and data from several markets aligned without a time zone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from domain.review.checklist import EXCHANGES, RULES_BY_ID
+from domain.review.context import Context
+from domain.review.coverage import is_covered
+from domain.review.draft import Draft
+from domain.review.text import Span, clause, quote_span
+
+_I = re.IGNORECASE
+_PERIOD = re.compile(r"\b(?P<n>\d+)[- ](?P<unit>days?|months?|weeks?|years?)\b", _I)
+_QUALIFIED = re.compile(
+    r"(?:trading|business|calendar|working|exchange|settlement|NYSE|LSE)\s*$|^\s*(?:of\s+)?"
+    r"(?:trading|business|calendar|working)\b",
+    _I,
+)
+_SIGNAL_WORDS = re.compile(
+    r"\breturns?\b|\bmomentum\b|\bvolatil\w*|\blook-?back\b|\bwindow\b|\bcorrelation\b|"
+    r"\bcovariance\b|\bmoving average\b|\bz-?score\b|\bbeta\b|\bsignal\b|\bdrawdown\b",
+    _I,
+)
+_DATA_WORDS = re.compile(
+    r"\bvolume\b|\bprices?\b|\b(?-i:ADV)\b|\bhistory\b|\btrading\b|\bdata\b|\baverage\b|"
+    r"\bturnover\b|\bliquidity\b",
+    _I,
+)
+_DAY_CONVENTION = re.compile(
+    r"\b(?:day counts?|days|periods|windows|look-?backs?)\b[^.\n]{0,50}\b(?:are|refer to|"
+    r"means?|denote|counted in|measured in)\s+(?:\w+\s+)?(?:trading|business|calendar) days\b",
+    _I,
+)
+_MONTH_END = re.compile(
+    r"\b(?:last|first|final) (?:day|date) of (?:each|the|every) (?:month|quarter|year)\b|"
+    r"\b(?:month|quarter|year)[- ]end\b",
+    _I,
+)
+_ROLL = re.compile(
+    r"\bnext (?:available|possible|valid|open|practicable) (?:day|date|business day|"
+    r"trading day|opportunity)\b|\bnearest (?:business|trading|available) day\b",
+    _I,
+)
+_REGIONS = (
+    r"\bU\.?S\.?\b|\bUnited States\b|\bAmerican\b",
+    r"\bU\.?K\.?\b|\bBritish\b|\bUnited Kingdom\b",
+    r"\bJapan(?:ese)?\b",
+    r"\bEurope(?:an)?\b|\bEurozone\b|\beuro area\b",
+    r"\bChin(?:a|ese)\b",
+    r"\bHong Kong\b",
+    r"\bGerman(?:y)?\b",
+    r"\bFrench\b|\bFrance\b",
+    r"\bCanad(?:a|ian)\b",
+    r"\bAustralian?\b",
+    r"\bSwiss\b|\bSwitzerland\b",
+    r"\bKorean?\b",
+    r"\bIndian?\b",
+    r"\bAsian?\b",
+)
+_REGION_PATTERNS = tuple(re.compile(pattern) for pattern in _REGIONS)
+_ALIGNMENT = re.compile(
+    r"\bcommon trading days\b|\bacross (?:all )?(?:markets|exchanges|time ?zones)\b|"
+    r"\bdifferent (?:markets|time ?zones|calendars|exchanges)\b|\beach market'?s\b",
+    _I,
+)
+_EXCHANGE = re.compile(EXCHANGES)
+
+
+def review_calendar(context: Context) -> Iterator[Draft]:
+    yield from _day_counts(context)
+    yield from _once(context, _MONTH_END, _month_end)
+    yield from _once(context, _ROLL, _roll)
+    yield from _alignment(context)
+
+
+def _sentences(context: Context) -> Iterator[Span]:
+    for section_text in context.sections:
+        yield from section_text.sentences
+
+
+def _day_counts(context: Context) -> Iterator[Draft]:
+    if _DAY_CONVENTION.search(context.text):
+        return
+    for sentence in _sentences(context):
+        text = sentence.section.text
+        for match in _PERIOD.finditer(text, sentence.start, sentence.end):
+            before = text[
+                max(sentence.start, match.start() - 20) : match.end() - len(match.group("unit"))
+            ]
+            after = text[match.end() : match.end() + 12]
+            if _QUALIFIED.search(before) or _QUALIFIED.search(after):
+                continue
+            unit = match.group("unit").lower().rstrip("s")
+            around = clause(sentence, match.start(), match.end())
+            signal = _SIGNAL_WORDS.search(around.text) is not None
+            if not signal and (unit != "day" or not _DATA_WORDS.search(around.text)):
+                continue
+            if unit == "day" and _EXCHANGE.search(sentence.text):
+                continue
+            words = match.group()
+            if unit == "day":
+                title = f"'{words}' does not say trading or calendar days"
+                why = "60 calendar days is about 42 trading days"
+            else:
+                title = f"'{words}' window does not say how it is counted"
+                why = (
+                    "a calendar month, 21 trading days and a month-end-to-month-end window "
+                    "give different values"
+                )
+            yield Draft(
+                rule="ambiguous-day-count",
+                category="market_calendar",
+                severity="high" if signal else "medium",
+                title=title,
+                detail=f"'{words}' can be read as calendar or trading {unit}s ({why}), and no "
+                "calendar is named for counting them or for holidays inside the window.",
+                suggestion="Say 'N trading days on the <exchange> calendar, ending at t-1' (or "
+                "calendar days), and state it once for the whole document.",
+                span=quote_span(sentence, match.start(), match.end()),
+                checklist_id="MC-01",
+            )
+            break
+
+
+def _once(
+    context: Context,
+    pattern: re.Pattern[str],
+    build: Callable[[Context, Span, re.Match[str]], Draft],
+) -> Iterator[Draft]:
+    for sentence in _sentences(context):
+        match = pattern.search(sentence.section.text, sentence.start, sentence.end)
+        if match is not None:
+            yield build(context, sentence, match)
+            return
+
+
+def _no_time_zone(context: Context) -> bool:
+    return not is_covered(RULES_BY_ID["MC-03"], context)
+
+
+def _month_end(context: Context, sentence: Span, match: re.Match[str]) -> Draft:
+    words = " ".join(match.group().split())
+    zone = " nor in which time zone the day ends" if _no_time_zone(context) else ""
+    return Draft(
+        rule="ambiguous-schedule-date",
+        category="market_calendar",
+        severity="high",
+        title=f"'{words}' does not say calendar or trading day",
+        detail=f"'{words}' fixes when the strategy trades, but the document does not say whether "
+        f"it is the last calendar day or the last trading day, on which exchange's calendar,"
+        f"{zone or ' or how early closes are treated'}.",
+        suggestion="Name the day exactly, e.g. 'the last NYSE trading day of the month, at "
+        "the 16:00 America/New_York close'.",
+        span=quote_span(sentence, match.start(), match.end()),
+        checklist_id="MC-01",
+    )
+
+
+def _roll(context: Context, sentence: Span, match: re.Match[str]) -> Draft:
+    words = " ".join(match.group().split())
+    return Draft(
+        rule="ambiguous-roll-convention",
+        category="market_calendar",
+        severity="high",
+        title=f"Roll rule '{words}' does not say available where",
+        detail=f"'{words}' leaves open which market's calendar decides that a day is available; "
+        "for instruments on several exchanges each implementation can pick a different day.",
+        suggestion="State the convention and calendar, e.g. 'the next day that is a trading "
+        "day on every exchange in the universe (following convention)'.",
+        span=quote_span(sentence, match.start(), match.end()),
+        checklist_id="MC-02",
+    )
+
+
+def _alignment(context: Context) -> Iterator[Draft]:
+    if not _no_time_zone(context):
+        return
+    best: tuple[int, Span] | None = None
+    for sentence in _sentences(context):
+        regions = sum(1 for region in _REGION_PATTERNS if region.search(sentence.text))
+        score = regions + (2 if _ALIGNMENT.search(sentence.text) else 0)
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, sentence)
+    if best is None:
+        return
+    sentence = best[1]
+    yield Draft(
+        rule="cross-market-alignment",
+        category="market_calendar",
+        severity="high",
+        title="Data from several markets is aligned without calendars or time zones",
+        detail="This sentence combines markets that close at different times and keep different "
+        "holidays, but the document gives no time zone, cut-off or rule for a day that is a "
+        "holiday in one market only.",
+        suggestion="Name each market's calendar and closing time (with time zone), and the rule "
+        "for days open in one market but not another (drop, carry forward, or use the last "
+        "common close).",
+        span=quote_span(sentence, sentence.start, sentence.end),
+        checklist_id="MC-03",
+    )

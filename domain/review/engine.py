@@ -1,0 +1,82 @@
+"""Runs every check and turns drafts into the findings a reviewer would post: one per
+problem, most severe first, each quote checked against the document."""
+
+from __future__ import annotations
+
+from domain.findings import SEVERITIES, Finding, finding_id
+from domain.ir import DocumentIR
+from domain.review.context import Context
+from domain.review.coverage import review_coverage
+from domain.review.draft import Draft
+from domain.review.ir_checks import review_ir
+
+
+def review_rules(ir: DocumentIR) -> list[Finding]:
+    """The offline, deterministic review of one document."""
+    context = Context(ir)
+    quoted = _merge([*review_ir(context)])
+    answered = {d.checklist_id for d in quoted if d.checklist_id}
+    drafts = [*quoted, *review_coverage(context, answered)]
+    located = _merge([d for d in drafts if d.span is not None])
+    absent = [d for d in drafts if d.span is None]
+    ordered = sorted(located + absent, key=lambda d: _order(context, d))
+    findings: dict[str, Finding] = {}
+    for draft in ordered:
+        finding = _finding(draft)
+        findings.setdefault(finding.id, finding)
+    return list(findings.values())
+
+
+def _order(context: Context, draft: Draft) -> tuple[int, int, int, int]:
+    severity = SEVERITIES.index(draft.severity)
+    if draft.span is None:
+        return (severity, 1, 0, 0)
+    return (severity, 0, context.order[draft.span.section.id], draft.span.start)
+
+
+def _merge(drafts: list[Draft]) -> list[Draft]:
+    """Two checks quoting overlapping words are one problem seen twice: keep the more severe
+    finding and fold the other's title into its detail."""
+    kept: list[Draft] = []
+    for draft in sorted(drafts, key=lambda d: SEVERITIES.index(d.severity)):
+        assert draft.span is not None
+        for index, other in enumerate(kept):
+            assert other.span is not None
+            same_problem = (
+                other.title == draft.title and other.span.section.id == draft.span.section.id
+            )
+            if same_problem or other.span.overlaps(draft.span):
+                if draft.title not in other.detail and draft.title != other.title:
+                    kept[index] = _fold(other, draft)
+                break
+        else:
+            kept.append(draft)
+    return kept
+
+
+def _fold(keep: Draft, extra: Draft) -> Draft:
+    return Draft(
+        rule=keep.rule,
+        category=keep.category,
+        severity=keep.severity,
+        title=keep.title,
+        detail=f"{keep.detail} Also: {extra.title[:1].lower()}{extra.title[1:]}.",
+        suggestion=keep.suggestion,
+        span=keep.span,
+        checklist_id=keep.checklist_id,
+    )
+
+
+def _finding(draft: Draft) -> Finding:
+    evidence = draft.span.evidence() if draft.span is not None else None
+    return Finding(
+        id=finding_id(draft.rule, evidence),
+        rule=draft.rule,
+        category=draft.category,
+        severity=draft.severity,
+        title=draft.title,
+        detail=draft.detail,
+        suggestion=draft.suggestion,
+        evidence=evidence,
+        source="rules",
+    )

@@ -1,0 +1,255 @@
+"""Formula checks: symbols nobody defined, definitions that loop, divisions that can blow up,
+and prices that never say which price."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from domain.ir import Formula
+from domain.review.context import Context
+from domain.review.draft import Draft
+from domain.review.text import Span, is_verbatim, normalise
+
+_FUNCTIONS = frozenset(
+    re.findall(
+        r"\S+",
+        "sum max min log ln exp sqrt abs mean avg average std stdev var median count rank "
+        "if else and or of for all each where i j k t n",
+    )
+)
+_SELF_DESCRIBING = re.compile(r"^(?:number|count|total number) of\b", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_ARGUMENT = re.compile(r"\([^()]*\)$|_\{?[a-z0-9,+-]+\}?$")
+_TEMPORAL = re.compile(r"^(?:old|new|previous|prior|initial|final|adjusted|updated|last|next)\s+")
+# Quantities that can be zero or negative; sums only when they add up signed scores.
+_RISKY_DENOMINATOR = re.compile(
+    r"volatil|\bvol\b|σ|sigma|std|deviation|variance|spread|range|beta|difference|dispersion|"
+    r"\b(?:sum|total)\b.*\b(?:scores?|signals?|weights?|returns?|z)\b",
+    re.IGNORECASE,
+)
+_ZERO_GUARD = re.compile(
+    r"\bdivision by zero\b|\bfloor(?:ed)? at\b|\bepsilon\b|ε|\bnon-?zero\b|\b(?:is|equals|of|"
+    r"near|to) zero\b|\blower bound\b|\bfloor of\b|\bat least \d|\bminimum of \d",
+    re.IGNORECASE,
+)
+_DENOMINATOR = re.compile(r"/\s*(?P<den>\((?:[^()]|\([^()]*\))*\)|[^\s+\-×*/=)]+(?:\s+[A-Z]\w*)*)")
+_PRICE = re.compile(r"\bprices?\b", re.IGNORECASE)
+_PRICE_TYPE = re.compile(
+    r"\bclos(?:e|ing)\b|\bopen(?:ing)?\b|\b(?-i:VWAP|TWAP|NAV)\b|\bmid(?:-| )?(?:price|point|"
+    r"quote)|\bsettlement\b|\blast (?:trade|traded|sale)\b|\bbid\b|\bask\b|\bfixing\b|"
+    r"\badjusted\b|\bofficial\b",
+    re.IGNORECASE,
+)
+
+
+def _key(name: str) -> str:
+    return _ARTICLE.sub("", normalise(name)).lower()
+
+
+def _defined_names(context: Context) -> set[str]:
+    names = {_key(d.term) for d in context.ir.definitions}
+    names |= {_key(f.lhs) for f in context.ir.formulas if f.lhs}
+    names |= {_key(p.name) for p in context.ir.parameters}
+    return names
+
+
+def _defined_in_text(symbol: str, text: str) -> bool:
+    """'where Historical Price is ...', '- w1 = 0.4', 'σ: annualised volatility'."""
+    pattern = (
+        r"(?:^|\n|\bwhere\s+|\band\s+|,\s+)\s*(?:[-*•]\s*)?(?:the\s+)?"
+        + re.escape(symbol)
+        + r"\s*(?:=|:|\bis\b|\bare\b|\bdenotes?\b|\bmeans?\b|\brepresents?\b|\brefers? to\b)"
+    )
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def _base(key: str) -> str:
+    """'index(t-1)' -> 'index', 'p_i' -> 'p': a lagged or indexed copy of a defined symbol is
+    defined."""
+    return _ARGUMENT.sub("", key).strip()
+
+
+def _is_defined(symbol: str, defined: set[str], text: str) -> bool:
+    key = _key(symbol)
+    if not key or key in _FUNCTIONS or _SELF_DESCRIBING.match(key) or key.isdigit():
+        return True
+    bases = {_base(name) for name in defined}
+    if key in defined or key.rstrip("s") in defined or _base(key) in bases:
+        return True
+    # "Old Divisor" is the defined "Divisor" at an earlier time.
+    stripped = _TEMPORAL.sub("", key)
+    if stripped != key and (stripped in defined or _defined_in_text(stripped, text)):
+        return True
+    # "Momentum" and "Score" refer to the defined "Momentum Score" / "Composite Score".
+    if " " not in key and any(key in name.split() for name in defined):
+        return True
+    return _defined_in_text(symbol, text)
+
+
+def locate(context: Context, formula: Formula) -> Span | None:
+    """Where the formula is written, so its finding can quote it verbatim."""
+    section_text = context.section_text(formula.section_id)
+    candidates = [section_text] if section_text else context.sections
+    wanted = normalise(formula.text)
+    for candidate in candidates:
+        for sentence in candidate.sentences:
+            sentence_text = normalise(sentence.text)
+            if wanted and (wanted in sentence_text or sentence_text in wanted):
+                return sentence
+        if formula.lhs:
+            for sentence in candidate.sentences:
+                if formula.lhs in sentence.text and "=" in sentence.text:
+                    return sentence
+    return None
+
+
+def review_formulas(context: Context) -> Iterator[Draft]:
+    defined = _defined_names(context)
+    text = context.text
+    guarded = _ZERO_GUARD.search(text) is not None
+    for formula in context.ir.formulas:
+        span = locate(context, formula)
+        if span is None or not is_verbatim(span.text, span.section.text):
+            continue
+        missing = _families(
+            [
+                v
+                for v in dict.fromkeys(formula.variables)
+                if v in formula.text and v != formula.lhs and not _is_defined(v, defined, text)
+            ]
+        )
+        if missing:
+            yield _undefined(formula, missing, span)
+        if not guarded:
+            yield from _division(formula, span)
+    yield from _cycles(context)
+    price = _price_without_type(context)
+    if price is not None:
+        yield price
+
+
+def _families(symbols: list[str]) -> list[str]:
+    """P_AAPL, P_MSFT, P_JPM ... is one undefined family, 'P_*', not ten problems."""
+    stems: dict[str, list[str]] = {}
+    for symbol in symbols:
+        stem = symbol.split("_", 1)[0] if "_" in symbol else symbol
+        stems.setdefault(stem, []).append(symbol)
+    result = []
+    for stem, members in stems.items():
+        result.extend([f"{stem}_*"] if len(members) >= 3 and stem not in members else members)
+    return result
+
+
+def _undefined(formula: Formula, missing: list[str], span: Span) -> Draft:
+    names = ", ".join(f"'{name}'" for name in missing)
+    what = f"the {formula.lhs} formula" if formula.lhs else "this formula"
+    if len(missing) == 1:
+        title = f"{names} in {what} is never defined"
+    else:
+        title = f"{len(missing)} symbols in {what} are never defined"
+    return Draft(
+        rule="undefined-symbol",
+        category="incomplete_formula",
+        severity="critical",
+        title=title[:1].upper() + title[1:],
+        detail=f"{names} {'is' if len(missing) == 1 else 'are'} used in '{normalise(span.text)}' "
+        "but never defined: no meaning, unit, lookback or value is given, so the formula "
+        "cannot be implemented.",
+        suggestion="Add a 'where' list under the formula defining each symbol with its unit, "
+        "lookback, data source and default value.",
+        span=span,
+        checklist_id="SL-05",
+    )
+
+
+def _division(formula: Formula, span: Span) -> Iterator[Draft]:
+    for match in _DENOMINATOR.finditer(formula.text):
+        denominator = match.group("den").strip()
+        if _RISKY_DENOMINATOR.search(denominator):
+            yield Draft(
+                rule="unguarded-division",
+                category="incomplete_formula",
+                severity="high",
+                title=f"Division by '{denominator}' has no rule for zero or negative values",
+                detail=f"'{denominator}' can be zero, tiny or (for sums of scores) negative; the "
+                "document does not say what happens then, so results can be infinite or flip "
+                "sign.",
+                suggestion="State a floor or exclusion rule for the denominator (e.g. 'volatility "
+                "floored at 5% annualised', 'names with non-positive scores get zero weight').",
+                span=span,
+                checklist_id="SL-05",
+            )
+            return
+
+
+def _cycles(context: Context) -> Iterator[Draft]:
+    """A formula that depends, through others, on itself cannot be evaluated."""
+    graph: dict[str, set[str]] = {}
+    first: dict[str, Formula] = {}
+    for formula in context.ir.formulas:
+        if formula.lhs:
+            lhs = _key(formula.lhs)
+            graph.setdefault(lhs, set()).update(_key(v) for v in formula.variables)
+            first.setdefault(lhs, formula)
+    reported: set[frozenset[str]] = set()
+    for start in graph:
+        cycle = _find_cycle(graph, start)
+        if cycle is None or frozenset(cycle) in reported:
+            continue
+        reported.add(frozenset(cycle))
+        formula = first[start]
+        span = locate(context, formula)
+        if span is None:
+            continue
+        loop = " -> ".join([*cycle, cycle[0]])
+        yield Draft(
+            rule="circular-formula",
+            category="incomplete_formula",
+            severity="critical",
+            title=f"Circular definition: {loop}",
+            detail=f"'{formula.lhs}' depends on itself through {loop}; no order of evaluation "
+            "produces a value.",
+            suggestion="Break the loop: compute one of the quantities from lagged values "
+            "(t-1) or from inputs that do not depend on the others.",
+            span=span,
+            checklist_id="SL-05",
+        )
+
+
+def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                return path
+            if nxt in graph and nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+def _price_without_type(context: Context) -> Draft | None:
+    """'Current Price / Historical Price' with no word anywhere on close, open or VWAP."""
+    if _PRICE_TYPE.search(context.text):
+        return None
+    for formula in context.ir.formulas:
+        if _PRICE.search(formula.text):
+            span = locate(context, formula)
+            if span is not None:
+                return Draft(
+                    rule="price-type-unspecified",
+                    category="ambiguous_methodology",
+                    severity="high",
+                    title="Which price is used is never stated",
+                    detail="The calculation uses prices, but the document never says which: "
+                    "close, open, VWAP, adjusted or unadjusted, from which source and at what "
+                    "time. Each choice gives a different result.",
+                    suggestion="State the price field, adjustment, source and timestamp, e.g. "
+                    "'official closing price adjusted for splits and dividends, from "
+                    "Bloomberg, at 16:00 America/New_York'.",
+                    span=span,
+                )
+    return None

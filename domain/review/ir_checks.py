@@ -1,0 +1,29 @@
+"""The specific, quoted problems: the heart of a review, because each one points at words
+an author can fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from domain.review.calendar_checks import review_calendar
+from domain.review.consistency import review_consistency
+from domain.review.context import Context
+from domain.review.draft import Draft
+from domain.review.formulas import review_formulas
+from domain.review.references import review_references
+from domain.review.vague import review_comparisons, review_unnamed_referents, review_vague
+
+CHECKS = (
+    review_references,
+    review_formulas,
+    review_vague,
+    review_comparisons,
+    review_unnamed_referents,
+    review_consistency,
+    review_calendar,
+)
+
+
+def review_ir(context: Context) -> Iterator[Draft]:
+    for check in CHECKS:
+        yield from check(context)
