@@ -93,7 +93,7 @@ LIVE_SPEC: dict[str, str] = {
     ),
     "Entry and exit": (
         "Entry: buy the top 3 ETFs by signal at the next open. Exit: an ETF leaves the top 5, "
-        "or a stop-loss of 8% from entry is hit; the maximum holding period is 60 trading days."
+        "or a stop-loss of 8% from entry is hit; the maximum holding period is 60 NYSE trading days."
     ),
     "Position sizing": (
         "Weights are inverse-volatility scaled to a 10% annualised volatility target, with "
@@ -106,7 +106,7 @@ LIVE_SPEC: dict[str, str] = {
         "Prices are Bloomberg adjusted closing prices, point-in-time, with a one-day "
         "publication lag. Survivorship is handled by including delisted ETFs. Splits and "
         "dividends are adjusted; outliers above 10 sigma are winsorised and missing prices "
-        "forward-filled for at most 2 trading days."
+        "forward-filled for at most 2 NYSE trading days."
     ),
     "Backtest": (
         "The backtest runs from 2000 to 2024. In-sample is 2000-2015 and out-of-sample "
