@@ -189,6 +189,7 @@ RED_FLAGS = [
             "calendar": "Orders go out two business days after the signal.",
             "signal": "The signal is defined as the total return ranked across ETFs at t-1.",
             "entry_and_exit": "Buy the top 3 ETFs at the next open; sell at rank 6, stop 8%.",
+            "data": "Prices are Bloomberg adjusted closes, point-in-time, with delisted ETFs.",
         },
         {"calendar": "Business days follow the NYSE trading calendar, 16:00 America/New_York."},
     ),
