@@ -21,9 +21,18 @@ async def init_connection(connection: asyncpg.Connection) -> None:
     )
 
 
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """Release without asyncpg's reset query (RESET ALL, UNLISTEN *, ...).
+
+    Pooled connections never carry session state here: LISTEN, session advisory locks
+    and migrations use dedicated connections. Skipping the reset saves a round trip on
+    every pooled query; asyncpg still rolls back any open transaction on release.
+    """
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init_connection
+        dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=_keep_session
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,11 +11,10 @@ from typing import Any
 
 import asyncpg
 
-from eventstore.errors import ConcurrencyError, PartialDuplicateError
+from eventstore.errors import ConcurrencyError, EventStoreError, PartialDuplicateError
+from eventstore.group_commit import GroupCommit
 
 EVENTS_CHANNEL = "docsense_events"
-_CONCURRENCY_SQLSTATE = "DS001"
-_PARTIAL_DUPLICATE_SQLSTATE = "DS002"
 
 _EVENT_COLUMNS = (
     "position, stream_id, stream_type, version, event_id, type, data, metadata, recorded_at"
@@ -27,8 +26,8 @@ class NewEvent:
     """An event about to be appended; its id makes a retried append idempotent."""
 
     type: str
-    data: Mapping[str, Any]
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+    data: dict[str, Any]
+    metadata: dict[str, Any] = field(default_factory=dict)
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -43,6 +42,16 @@ class RecordedEvent:
     data: dict[str, Any]
     metadata: dict[str, Any]
     recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AppendRequest:
+    stream_id: str
+    expected_version: int | None
+    events: tuple[NewEvent, ...]
+
+    def __len__(self) -> int:
+        return len(self.events)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +82,11 @@ def stream_type_of(stream_id: str) -> str:
 
 
 class EventStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, group_commit_max_events: int = 2000) -> None:
         self.pool = pool
+        self._group_commit = GroupCommit(
+            pool.acquire, self._append_requests, max_items=group_commit_max_events
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
@@ -95,31 +107,47 @@ class EventStore:
         *,
         connection: asyncpg.Connection | None = None,
     ) -> AppendResult:
-        """Append `events` after `expected_version` (0 for a new stream, None for any)."""
+        """Append `events` after `expected_version` (0 for a new stream, None for any).
+
+        Without a connection the append joins concurrent ones in one commit (group
+        commit); with one, it is part of the caller's transaction.
+        """
         if not events:
             raise ValueError("append needs at least one event")
+        request = AppendRequest(stream_id, expected_version, tuple(events))
+        if connection is None:
+            outcome = await self._group_commit.submit(request)
+        else:
+            [outcome] = await self._append_requests(connection, [request])
+        if isinstance(outcome, EventStoreError):
+            raise outcome
+        return outcome
+
+    async def _append_requests(
+        self, connection: asyncpg.Connection, requests: list[AppendRequest]
+    ) -> list[AppendResult | EventStoreError]:
+        events = [event for request in requests for event in request.events]
         args = (
-            stream_id,
-            stream_type_of(stream_id),
-            expected_version,
+            [r.stream_id for r in requests],
+            [stream_type_of(r.stream_id) for r in requests],
+            [r.expected_version for r in requests],
+            [len(r.events) for r in requests],
             [e.event_id for e in events],
             [e.type for e in events],
-            [dict(e.data) for e in events],
-            [dict(e.metadata) for e in events],
+            [e.data for e in events],
+            [e.metadata for e in events],
         )
-        query = "SELECT * FROM docsense_append($1, $2, $3, $4, $5, $6, $7)"
+        query = "SELECT * FROM docsense_append($1, $2, $3, $4, $5, $6, $7, $8)"
         try:
-            if connection is None:
-                rows = await self.pool.fetch(query, *args)
-            else:
-                rows = await connection.fetch(query, *args)
-        except asyncpg.PostgresError as error:
-            raise _translate(error, stream_id, expected_version) from error
-        return AppendResult(
-            positions=[r["position"] for r in rows],
-            version=max(r["version"] for r in rows),
-            replayed=rows[0]["replayed"],
-        )
+            rows = await connection.fetch(query, *args)
+        except asyncpg.UniqueViolationError as error:
+            if len(requests) > 1 or error.constraint_name != "events_event_id_key":
+                raise
+            return [PartialDuplicateError(f"a later event of the batch is already stored: {error}")]
+        by_request: dict[int, list[asyncpg.Record]] = {}
+        for row in rows:
+            by_request.setdefault(row["request"], []).append(row)
+        return [_outcome(r, by_request[i]) for i, r in enumerate(requests, start=1)]
 
     async def read_stream(
         self,
@@ -163,14 +191,16 @@ class EventStore:
         return await self.pool.fetchval("SELECT count(*) FROM events")
 
 
-def _translate(error: asyncpg.PostgresError, stream_id: str, expected: int | None) -> Exception:
-    if error.sqlstate == _CONCURRENCY_SQLSTATE:
-        return ConcurrencyError(stream_id, expected, int(error.detail or 0))
-    if error.sqlstate == _PARTIAL_DUPLICATE_SQLSTATE:
-        return PartialDuplicateError(str(error))
-    if isinstance(error, asyncpg.UniqueViolationError):
-        if error.constraint_name == "events_event_id_key":
-            return PartialDuplicateError(f"a later event of the batch is already stored: {error}")
-        # Appends are serialized, so this needs a writer that bypassed docsense_append.
-        return ConcurrencyError(stream_id, expected, -1)
-    return error
+def _outcome(request: AppendRequest, rows: list[asyncpg.Record]) -> AppendResult | EventStoreError:
+    status = rows[0]["status"]
+    if status == "conflict":
+        return ConcurrencyError(request.stream_id, request.expected_version, rows[0]["version"])
+    if status == "partial":
+        return PartialDuplicateError(
+            f"some, not all, of the batch's event ids are already stored ({request.stream_id})"
+        )
+    return AppendResult(
+        positions=[r["position"] for r in rows],
+        version=max(r["version"] for r in rows),
+        replayed=status == "replayed",
+    )

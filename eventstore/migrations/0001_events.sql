@@ -12,8 +12,6 @@ CREATE TABLE events (
     PRIMARY KEY (stream_id, version)
 );
 
-CREATE INDEX events_type_position ON events (type, position);
-
 CREATE TABLE snapshots (
     stream_id text        PRIMARY KEY,
     version   integer     NOT NULL,
@@ -27,59 +25,70 @@ CREATE TABLE checkpoints (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- One round trip per append: the global lock is held only while the server works,
--- never across client round trips, which is what keeps serialized appends fast.
+-- One round trip appends one or more requests (possibly to different streams), so
+-- concurrent appenders share one lock hold and one WAL flush (group commit). The global
+-- lock is held only while the server works, never across client round trips.
+-- Each request gets rows with a status: appended, replayed (all its ids were stored:
+-- an idempotent retry), conflict (version = the stream's actual version) or partial
+-- (some, not all, of its ids were stored). Data and metadata arrive as one JSON array
+-- each: one encode on the client and one parse on the server per call.
 CREATE FUNCTION docsense_append(
-    p_stream_id text,
-    p_stream_type text,
-    p_expected_version integer,
+    p_stream_ids text[],
+    p_stream_types text[],
+    p_expected integer[],
+    p_sizes integer[],
     p_event_ids uuid[],
     p_types text[],
-    p_data jsonb[],
-    p_metadata jsonb[]
-) RETURNS TABLE (event_id uuid, "position" bigint, version integer, replayed boolean)
+    p_data jsonb,
+    p_metadata jsonb
+) RETURNS TABLE (request integer, event_id uuid, "position" bigint, version integer, status text)
 LANGUAGE plpgsql AS $$
 DECLARE
+    v_from integer := 1;
+    v_to integer;
+    v_ids uuid[];
     v_current integer;
 BEGIN
     -- Serializes appenders so identity values are handed out in commit order.
     PERFORM pg_advisory_xact_lock(7311001);
-
-    -- A retry of a stored batch: its first id is stored. Every query here is an index
-    -- probe by key, so the cached generic plan stays cheap however large the log grows.
-    IF EXISTS (SELECT 1 FROM events e WHERE e.event_id = p_event_ids[1]) THEN
-        RETURN QUERY
-            SELECT e.event_id, e.position, e.version, true
-            FROM unnest(p_event_ids) AS i(id) JOIN events e ON e.event_id = i.id
-            ORDER BY e.position;
-        IF NOT FOUND OR (SELECT count(*) FROM unnest(p_event_ids) AS i(id)
-                         JOIN events e ON e.event_id = i.id) <> cardinality(p_event_ids) THEN
-            RAISE EXCEPTION USING ERRCODE = 'DS002',
-                MESSAGE = 'some, not all, of the batch''s event ids are already stored';
-        END IF;
-        RETURN;
-    END IF;
-
-    SELECT coalesce(max(e.version), 0) INTO v_current FROM events e
-    WHERE e.stream_id = p_stream_id;
-    IF p_expected_version IS NOT NULL AND v_current <> p_expected_version THEN
-        RAISE EXCEPTION USING ERRCODE = 'DS001',
-            MESSAGE = format('stream %s is at version %s, expected %s',
-                             p_stream_id, v_current, p_expected_version),
-            DETAIL = v_current::text;
-    END IF;
-
     -- Delivered at commit; listeners only need the wake-up, they read from their cursor.
     PERFORM pg_notify('docsense_events', '');
 
-    -- A later id of the batch that is already stored fails the insert on the unique
-    -- event_id constraint; the client reports it as a partial duplicate.
-    RETURN QUERY
-        INSERT INTO events AS e (stream_id, stream_type, version, event_id, type, data, metadata)
-        SELECT p_stream_id, p_stream_type, v_current + x.n::integer, x.id, x.type, x.data, x.meta
-        FROM unnest(p_event_ids, p_types, p_data, p_metadata)
-             WITH ORDINALITY AS x(id, type, data, meta, n)
-        ORDER BY x.n
-        RETURNING e.event_id, e.position, e.version, false;
+    FOR i IN 1 .. cardinality(p_stream_ids) LOOP
+        v_to := v_from + p_sizes[i] - 1;
+        v_ids := p_event_ids[v_from:v_to];
+        -- Every query is an index probe by key, so the cached generic plan stays cheap
+        -- however large the log grows.
+        IF EXISTS (SELECT 1 FROM events e WHERE e.event_id = v_ids[1]) THEN
+            IF (SELECT count(*) FROM unnest(v_ids) AS x(id) JOIN events e ON e.event_id = x.id)
+               = cardinality(v_ids) THEN
+                RETURN QUERY
+                    SELECT i, e.event_id, e.position, e.version, 'replayed'
+                    FROM unnest(v_ids) AS x(id) JOIN events e ON e.event_id = x.id
+                    ORDER BY e.position;
+            ELSE
+                RETURN QUERY SELECT i, NULL::uuid, NULL::bigint, NULL::integer, 'partial';
+            END IF;
+        ELSE
+            SELECT coalesce(max(e.version), 0) INTO v_current FROM events e
+            WHERE e.stream_id = p_stream_ids[i];
+            IF p_expected[i] IS NOT NULL AND v_current <> p_expected[i] THEN
+                RETURN QUERY SELECT i, NULL::uuid, NULL::bigint, v_current, 'conflict';
+            ELSE
+                -- A later id that is already stored fails on the unique event_id constraint;
+                -- the client then reports the request as a partial duplicate.
+                RETURN QUERY
+                    INSERT INTO events AS e
+                        (stream_id, stream_type, version, event_id, type, data, metadata)
+                    SELECT p_stream_ids[i], p_stream_types[i], v_current + x.n::integer,
+                           x.id, x.type, p_data -> (v_from + x.n::integer - 2),
+                           p_metadata -> (v_from + x.n::integer - 2)
+                    FROM unnest(v_ids, p_types[v_from:v_to]) WITH ORDINALITY AS x(id, type, n)
+                    ORDER BY x.n
+                    RETURNING i, e.event_id, e.position, e.version, 'appended';
+            END IF;
+        END IF;
+        v_from := v_to + 1;
+    END LOOP;
 END;
 $$;

@@ -68,7 +68,7 @@ async def bench_docsense(server: str, writers: int, batch: int, seconds: float) 
     store = EventStore(pool)
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
-    done = asyncio.Event()
+    done = threading.Event()
     seen: list[int] = []
 
     async def writer() -> int:
@@ -81,24 +81,32 @@ async def bench_docsense(server: str, writers: int, batch: int, seconds: float) 
             version, written = result.version, written + batch
         return written
 
-    async def reader() -> None:
-        cursor = 0
-        while True:
-            finished = done.is_set()
-            page = await store.read_all(after_position=cursor, limit=1000)
-            seen.extend(e.position for e in page)
-            cursor = page[-1].position if page else cursor
-            if finished and not page:
-                return
-            if not page:
-                await asyncio.sleep(0.002)
+    def reader() -> None:
+        """In its own thread and event loop, like the library's reader thread below."""
 
-    tail = asyncio.create_task(reader())
+        async def tail() -> None:
+            reader_pool = await create_pool(dsn, min_size=1, max_size=1)
+            reader_store, cursor = EventStore(reader_pool), 0
+            while True:
+                finished = done.is_set()
+                page = await reader_store.read_all(after_position=cursor, limit=1000)
+                seen.extend(e.position for e in page)
+                cursor = page[-1].position if page else cursor
+                if finished and not page:
+                    break
+                if not page:
+                    await asyncio.sleep(0.002)
+            await reader_pool.close()
+
+        asyncio.run(tail())
+
+    tail = threading.Thread(target=reader)
+    tail.start()
     started = time.perf_counter()
     written = sum(await asyncio.gather(*(writer() for _ in range(writers))))
     elapsed = time.perf_counter() - started
     done.set()
-    await tail
+    await asyncio.to_thread(tail.join)
     stored = await pool.fetchval("SELECT count(*) FROM events")
     await pool.close()
     return _row("docsense", writers, batch, written, elapsed, latencies, stored - len(set(seen)))

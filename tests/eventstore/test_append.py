@@ -154,3 +154,53 @@ async def test_terminated_appender_leaves_no_partial_batch_and_no_stall(
     assert await store.append(victim_stream, 0, _events(1))  # the stream is usable again
     tail = await store.read_all(after_position=result.positions[0] - 1, limit=10)
     assert tail[0].stream_id == other_stream
+
+
+async def test_group_commit_race_has_exactly_one_winner_per_round(store: EventStore) -> None:
+    """Through the pool path, racing appends share database calls, but still one wins."""
+    stream = f"race-{uuid.uuid4()}"
+    for round_number in range(100):
+        outcomes = await asyncio.gather(
+            *(store.append(stream, round_number, [NewEvent("Tick", {})]) for _ in range(10)),
+            return_exceptions=True,
+        )
+        winners = [o for o in outcomes if not isinstance(o, BaseException)]
+        assert len(winners) == 1, outcomes
+        assert all(isinstance(o, ConcurrencyError) for o in outcomes if o not in winners)
+    assert [e.version for e in await store.read_stream(stream)] == list(range(1, 101))
+
+
+async def test_concurrent_appends_share_commits(store: EventStore) -> None:
+    streams = [f"group-{uuid.uuid4()}" for _ in range(40)]
+    results = await asyncio.gather(*(store.append(s, 0, _events(2)) for s in streams))
+    assert all(r.version == 2 for r in results)
+    transactions = await store.pool.fetchval(
+        "SELECT count(DISTINCT xmin::text) FROM events WHERE stream_id = ANY($1)", streams
+    )
+    assert transactions < len(streams)
+
+
+async def test_a_bad_request_in_a_group_does_not_fail_its_neighbours(store: EventStore) -> None:
+    stored = _events(2)
+    poisoned = f"group-{uuid.uuid4()}"
+    await store.append(poisoned, 0, stored)
+    healthy = [f"group-{uuid.uuid4()}" for _ in range(8)]
+    outcomes = await asyncio.gather(
+        store.append(poisoned, 2, [NewEvent("New", {}), stored[1]]),
+        *(store.append(s, 0, _events(1)) for s in healthy),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[0], PartialDuplicateError)
+    assert [o.version for o in outcomes[1:]] == [1] * len(healthy)
+    assert await store.stream_version(poisoned) == 2
+
+
+async def test_append_on_a_closed_pool_fails_instead_of_hanging(database_dsn: str) -> None:
+    from eventstore.database import create_pool
+
+    pool = await create_pool(database_dsn)
+    store = EventStore(pool)
+    await store.append(f"closed-{uuid.uuid4()}", 0, _events(1))
+    await pool.close()
+    with pytest.raises(asyncpg.InterfaceError):
+        await asyncio.wait_for(store.append(f"closed-{uuid.uuid4()}", 0, _events(1)), 5)
