@@ -11,7 +11,7 @@ from domain.review.checklist import EXCHANGES, RULES_BY_ID
 from domain.review.context import Context
 from domain.review.coverage import is_covered
 from domain.review.draft import Draft
-from domain.review.text import Span, clause, quote_span
+from domain.review.text import Span, clause, flexible, quote_span
 
 _I = re.IGNORECASE
 _PERIOD = re.compile(r"\b(?P<n>\d+)[- ](?P<unit>days?|months?|weeks?|years?)\b", _I)
@@ -36,13 +36,17 @@ _DAY_CONVENTION = re.compile(
     _I,
 )
 _MONTH_END = re.compile(
-    r"\b(?:last|first|final) (?:day|date) of (?:each|the|every) (?:month|quarter|year)\b|"
-    r"\b(?:month|quarter|year)[- ]end\b",
+    flexible(
+        r"\b(?:last|first|final) (?:day|date) of (?:each|the|every) (?:month|quarter|year)\b|"
+        r"\b(?:month|quarter|year)[- ]end\b"
+    ),
     _I,
 )
 _ROLL = re.compile(
-    r"\bnext (?:available|possible|valid|open|practicable) (?:day|date|business day|"
-    r"trading day|opportunity)\b|\bnearest (?:business|trading|available) day\b",
+    flexible(
+        r"\bnext (?:available|possible|valid|open|practicable) (?:day|date|business day|"
+        r"trading day|opportunity)\b|\bnearest (?:business|trading|available) day\b"
+    ),
     _I,
 )
 _REGIONS = (
@@ -63,8 +67,10 @@ _REGIONS = (
 )
 _REGION_PATTERNS = tuple(re.compile(pattern) for pattern in _REGIONS)
 _ALIGNMENT = re.compile(
-    r"\bcommon trading days\b|\bacross (?:all )?(?:markets|exchanges|time ?zones)\b|"
-    r"\bdifferent (?:markets|time ?zones|calendars|exchanges)\b|\beach market'?s\b",
+    flexible(
+        r"\bcommon trading days\b|\bacross (?:all )?(?:markets|exchanges|time ?zones)\b|"
+        r"\bdifferent (?:markets|time ?zones|calendars|exchanges)\b|\beach market'?s\b"
+    ),
     _I,
 )
 _EXCHANGE = re.compile(EXCHANGES)

@@ -15,7 +15,7 @@ from domain.review.context import Context
 from domain.review.doctype import absence_severity, applies
 from domain.review.draft import Draft
 from domain.review.rules import Area, RedFlag, Rule
-from domain.review.text import quote_span
+from domain.review.text import flexible, quote_span
 
 _FLAGS = re.IGNORECASE
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -29,14 +29,15 @@ class _Compiled:
 
 @cache
 def _compiled(rule: Rule) -> _Compiled:
-    covers = re.compile("|".join(f"(?:{p})" for p in rule.covers), _FLAGS) if rule.covers else None
-    required = re.compile(rule.required_if, _FLAGS) if rule.required_if else None
+    joined = "|".join(f"(?:{flexible(p)})" for p in rule.covers)
+    covers = re.compile(joined, _FLAGS) if rule.covers else None
+    required = re.compile(flexible(rule.required_if), _FLAGS) if rule.required_if else None
     return _Compiled(covers, required)
 
 
 @cache
 def _pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, _FLAGS)
+    return re.compile(flexible(pattern), _FLAGS)
 
 
 def _sentence_has_number(text: str, start: int, end: int) -> bool:

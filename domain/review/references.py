@@ -20,6 +20,7 @@ _REFERENCE = re.compile(
 )
 _METHOD_WORDS = re.compile(
     r"\b(?:model|methodolog|formula|calculat|scor|criteria|list|rules?|parameters?|weights?|"
+    r"signal|derivation|"
     r"definitions?|universe|procedure|thresholds?|limits?)",
     re.IGNORECASE,
 )

@@ -33,6 +33,11 @@ _CLAUSE_BREAK = re.compile(
 MAX_QUOTE = 240
 
 
+def flexible(pattern: str) -> str:
+    """Let a space in a pattern match any whitespace: extracted text wraps lines mid-phrase."""
+    return pattern.replace(" ", r"\s+")
+
+
 def normalise(text: str) -> str:
     """Whitespace-insensitive form used for every verbatim comparison."""
     return _WS.sub(" ", text).strip()

@@ -14,7 +14,7 @@ from domain.ir import Section
 from domain.review.checklist import VENDORS
 from domain.review.context import Context, content_words
 from domain.review.draft import Draft
-from domain.review.text import Span, clause, has_number, quote_span
+from domain.review.text import Span, clause, flexible, has_number, quote_span
 
 Kind = Literal["threshold", "frequency", "soft", "cost", "practice"]
 Role = Literal["background", "selection", "rule"]
@@ -31,7 +31,9 @@ _VERB = re.compile(
     r"over|within|at least|at most)\b",
     _I,
 )
-_CLAUSE_OPENER = re.compile(r".*\b(?:when|if|where|unless|until|while|whenever|once)\b", _I | re.S)
+_CLAUSE_OPENER = re.compile(
+    r".*\b(?:when|if|where|unless|until|while|whenever|once|whose|which|that)\b", _I | re.S
+)
 _LEADING = re.compile(r"^(?:(?:the|a|an|each|any|its|their|all)\s+)+", _I)
 
 
@@ -50,7 +52,7 @@ class _Entry:
 
 
 def _entry(name: str, kind: Kind, pattern: str, **fields: str) -> _Entry:
-    return _Entry(name=name, kind=kind, pattern=re.compile(pattern, _I), **fields)  # type: ignore[arg-type]
+    return _Entry(name=name, kind=kind, pattern=re.compile(flexible(pattern), _I), **fields)  # type: ignore[arg-type]
 
 
 _THRESHOLD_DETAIL = (
@@ -237,7 +239,8 @@ def subject(text: str) -> str | None:
         text = text[opener.end() :]
     verb = _VERB.search(text)
     phrase = text if verb is None else text[: verb.start()]
-    phrase = _LEADING.sub("", phrase.strip(" \t\n-•*:,")).strip()
+    phrase = " ".join(phrase.strip(" \t\n-•*:,").split())
+    phrase = _LEADING.sub("", re.sub(r"^(?:and|or|but|so)\s+", "", phrase, flags=_I)).strip()
     words = phrase.split()
     if not words or len(words) > 4 or has_number(phrase) or not phrase[0].isalpha():
         return None

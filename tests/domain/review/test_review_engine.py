@@ -1,0 +1,140 @@
+"""Ordering, ids, grounding, document-type scaling and the score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from review_builders import LIVE_SPEC, document, live_spec, review
+
+from domain.findings import SEVERITIES, Finding, finding_id
+from domain.ingest import ingest
+from domain.review import review_rules, score
+from domain.review.text import is_verbatim
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
+POOL = [
+    "Volatility is below the threshold.",
+    "Weights are rebalanced periodically.",
+    "The strategy trades eligible securities from a leading vendor.",
+    "Momentum is the return over the previous 60 days.",
+    "Orders go out two business days after the signal; the stop-loss is TBD.",
+    "Results assume frictionless trading and the Sharpe ratio is 3.8.",
+    "See Appendix D for the scoring model.",
+    "The portfolio is rebalanced on the last day of each month.",
+    *LIVE_SPEC.values(),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(POOL), min_size=1, max_size=4), min_size=1, max_size=5))
+def test_every_quote_is_verbatim_with_its_page(sections: list[list[str]]) -> None:
+    ir = document(*[(f"Part {i}", "\n".join(s)) for i, s in enumerate(sections)])
+    for finding in review_rules(ir):
+        if finding.evidence is None:
+            continue
+        section = next(s for s in ir.sections if s.label == finding.evidence.section)
+        assert is_verbatim(finding.evidence.quote, section.text)
+        assert finding.evidence.page == section.page_start
+
+
+def _rank(finding: Finding) -> int:
+    return SEVERITIES.index(finding.severity)
+
+
+def test_sorted_by_severity_then_document_order_with_unique_stable_ids() -> None:
+    ir = document(
+        ("Selection", "Liquidity exceeds the minimum requirement."),
+        ("Rebalancing", "Weights are rebalanced periodically."),
+        ("Costs", "Results assume frictionless trading."),
+    )
+    findings = review(ir)
+    assert [_rank(f) for f in findings] == sorted(_rank(f) for f in findings)
+    assert len({f.id for f in findings}) == len(findings)
+    assert all(f.id == finding_id(f.rule, f.evidence) for f in findings)
+    assert [f.id for f in review_rules(ir)] == [f.id for f in findings]
+    critical = [f for f in findings if f.severity == "critical"]
+    assert critical[0].evidence is not None, "quoted findings lead their severity"
+
+
+def test_research_write_up_scales_operational_gaps_down() -> None:
+    research = review(document(("Signal", "Buy the top 3 sectors by 12-month return.")))
+    live = review(
+        document(
+            ("Signal", "Buy the top 3 sectors by 12-month return in production via limit orders.")
+        )
+    )
+
+    def severity(findings: list[Finding], rule: str) -> str:
+        return next(f.severity for f in findings if rule in f.rule or rule in f.detail)
+
+    assert severity(live, "RK-03") == "critical"
+    assert severity(research, "RK-03") == "high"
+    assert all(f.severity != "critical" for f in research if f.evidence is None)
+
+
+def test_index_methodology_skips_trading_rows() -> None:
+    findings = review(
+        document(
+            ("Index calculation", "The index level is the base level times the price return."),
+            title="Global Quality Index Methodology",
+        )
+    )
+    rules = " ".join(f"{f.rule} {f.detail}" for f in findings)
+    assert "RK-03" not in rules and "BT-02" not in rules and "SL-01" not in rules
+    assert "MC-01" in rules or "SL-03" in rules
+
+
+def test_full_specification_is_nearly_clean() -> None:
+    findings = review(live_spec())
+    assert not [f for f in findings if f.severity in ("critical", "high")]
+    assert len(findings) <= 2
+
+
+def test_well_specified_example_pdf_gets_no_critical_or_high() -> None:
+    path = EXAMPLES / "mean_reversion_spec.pdf"
+    ir = ingest(path.read_bytes(), path.name, max_bytes=10_000_000)
+    findings = review(ir)
+    assert not [f for f in findings if f.severity in ("critical", "high")]
+    assert len(findings) <= 5
+
+
+def test_mediocre_example_shows_specific_problems() -> None:
+    path = EXAMPLES / "momentum_strategy.md"
+    findings = review(ingest(path.read_bytes(), path.name, max_bytes=10_000_000))
+    rules = {f.rule for f in findings if f.evidence is not None}
+    assert {"unresolved-reference", "vague-threshold", "MC-01/business-day-undefined"} <= rules
+
+
+def test_score_is_bounded_and_monotone() -> None:
+    findings = review(
+        document(
+            ("Selection", "Liquidity exceeds the minimum requirement."),
+            ("Rebalancing", "Weights are rebalanced periodically."),
+        )
+    )
+    assert score([]).score == 1.0
+    values = [score(findings[:n]).score for n in range(len(findings) + 1)]
+    assert values == sorted(values, reverse=True)
+    assert all(0.0 <= value <= 1.0 for value in values)
+    counted = score(findings)
+    assert counted.total == len(findings)
+    assert list(counted.counts) == list(SEVERITIES)
+
+
+def test_one_critical_costs_more_than_one_high() -> None:
+    critical, high = (
+        Finding(
+            id=str(i),
+            rule="r",
+            category="clarity",
+            severity=s,
+            title="t",
+            detail="d",
+            suggestion="s",
+            evidence=None,
+        )
+        for i, s in enumerate(("critical", "high"))
+    )
+    assert score([critical]).score < score([high]).score < score([]).score
