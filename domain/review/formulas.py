@@ -59,7 +59,8 @@ def _defined_in_text(symbol: str, text: str) -> bool:
     pattern = (
         r"(?:^|\n|\bwhere\s+|\band\s+|,\s+)\s*(?:[-*•]\s*)?(?:the\s+)?"
         + re.escape(symbol)
-        + r"\s*(?:=|:|\bis\b|\bare\b|\bdenotes?\b|\bmeans?\b|\brepresents?\b|\brefers? to\b)"
+        + r"(?:[,_]\w+)?(?:\s+and\s+\S+)?\s*"
+        + r"(?:=|:|\bis\b|\bare\b|\bdenotes?\b|\bmeans?\b|\brepresents?\b|\brefers? to\b)"
     )
     return re.search(pattern, text, re.IGNORECASE) is not None
 

@@ -240,7 +240,7 @@ def subject(text: str) -> str | None:
     verb = _VERB.search(text)
     phrase = text if verb is None else text[: verb.start()]
     phrase = " ".join(phrase.strip(" \t\n-•*:,").split())
-    phrase = _LEADING.sub("", re.sub(r"^(?:and|or|but|so)\s+", "", phrase, flags=_I)).strip()
+    phrase = _LEADING.sub("", re.sub(r"^(?:and|or|but|so)\b\s*", "", phrase, flags=_I)).strip()
     words = phrase.split()
     if not words or len(words) > 4 or has_number(phrase) or not phrase[0].isalpha():
         return None
