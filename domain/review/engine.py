@@ -3,6 +3,8 @@ problem, most severe first, each quote checked against the document."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from domain.findings import SEVERITIES, Finding, finding_id
 from domain.ir import DocumentIR
 from domain.review.context import Context
@@ -38,18 +40,19 @@ def _merge(drafts: list[Draft]) -> list[Draft]:
     """Two checks quoting overlapping words are one problem seen twice: keep the more severe
     finding and fold the other's title into its detail."""
     kept: list[Draft] = []
+    by_section: dict[str, list[int]] = defaultdict(list)
     for draft in sorted(drafts, key=lambda d: SEVERITIES.index(d.severity)):
         assert draft.span is not None
-        for index, other in enumerate(kept):
+        section = draft.span.section.id
+        for index in by_section[section]:
+            other = kept[index]
             assert other.span is not None
-            same_problem = (
-                other.title == draft.title and other.span.section.id == draft.span.section.id
-            )
-            if same_problem or other.span.overlaps(draft.span):
+            if other.title == draft.title or other.span.overlaps(draft.span):
                 if draft.title not in other.detail and draft.title != other.title:
                     kept[index] = _fold(other, draft)
                 break
         else:
+            by_section[section].append(len(kept))
             kept.append(draft)
     return kept
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache, lru_cache
 
 from domain.ir import Formula
 from domain.review.context import Context
@@ -55,14 +56,34 @@ def _defined_names(context: Context) -> set[str]:
 
 
 def _defined_in_text(symbol: str, text: str) -> bool:
-    """'where Historical Price is ...', '- w1 = 0.4', 'σ: annualised volatility'."""
+    """'where Historical Price is ...', '- w1 = 0.4', 'σ: annualised volatility'.
+
+    Only the windows around the symbol's occurrences are matched, which keeps a long
+    document linear in its length."""
+    lowered, wanted = _lower(text), symbol.lower()
+    position = lowered.find(wanted)
+    while position != -1:
+        window = text[max(0, position - 12) : position + len(symbol) + 40]
+        if _definition_pattern(symbol).search(window):
+            return True
+        position = lowered.find(wanted, position + 1)
+    return False
+
+
+@lru_cache(maxsize=4)
+def _lower(text: str) -> str:
+    return text.lower()
+
+
+@cache
+def _definition_pattern(symbol: str) -> re.Pattern[str]:
     pattern = (
         r"(?:^|\n|\bwhere\s+|\band\s+|,\s+)\s*(?:[-*•]\s*)?(?:the\s+)?"
         + re.escape(symbol)
         + r"(?:[,_]\w+)?(?:\s+and\s+\S+)?\s*"
         + r"(?:=|:|\bis\b|\bare\b|\bdenotes?\b|\bmeans?\b|\brepresents?\b|\brefers? to\b)"
     )
-    return re.search(pattern, text, re.IGNORECASE) is not None
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _base(key: str) -> str:
