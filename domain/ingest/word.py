@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 
 import docx
 from docx.document import Document
+from docx.styles.style import ParagraphStyle
 from docx.table import Table as DocxTable
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
@@ -62,11 +64,19 @@ def _inspect_archive(data: bytes, filename: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Style:
+    name: str
+    level: int | None
+    bold: bool
+
+
 class _DocxReader:
     def __init__(self, document: Document) -> None:
         self._document = document
         self._assembler = SectionAssembler()
         self._detector = LineHeadings()
+        self._styles: dict[str | None, _Style] = {}
         self._styled_title: str | None = None
         self._first_h1: str | None = None
         self._first_line: str | None = None
@@ -82,39 +92,46 @@ class _DocxReader:
         title = core_title or self._styled_title or self._first_h1
         return ParsedDocument(self._assembler, title, None, self._first_line)
 
+    def _style(self, paragraph: Paragraph) -> _Style:
+        """Style facts per style id: python-docx resolves `paragraph.style` by scanning
+        all styles on every call, which dominated the cost of reading a document."""
+        style_id = paragraph._p.style
+        style = self._styles.get(style_id)
+        if style is None:
+            style = self._styles[style_id] = _describe(paragraph.style)
+        return style
+
     def _paragraph(self, paragraph: Paragraph) -> None:
         text = paragraph.text.strip()
         if not text:
             return
         self._first_line = self._first_line or text
-        style = paragraph.style
-        style_name = style.name if style is not None else ""
-        heading = self._heading(paragraph, text, style_name)
+        style = self._style(paragraph)
+        is_list = style.name.startswith("list") or _has_numbering(paragraph)
+        heading = self._heading(paragraph, text, style, is_list)
         self._caption = None
         if heading is not None:
             self._detector.observe(heading)
             self._assembler.heading(heading)
             return
-        if style_name.lower() == "caption" or _CAPTION.match(text):
-            match = _CAPTION.match(text)
-            self._caption = (match.group(1) if match else None, text)
-        if _is_list_item(paragraph, style_name):
-            self._assembler.text(f"- {text}")
-        else:
-            self._assembler.text(text)
+        caption = _CAPTION.match(text)
+        if caption or style.name == "caption":
+            self._caption = (caption.group(1) if caption else None, text)
+        self._assembler.text(f"- {text}" if is_list else text)
 
-    def _heading(self, paragraph: Paragraph, text: str, style_name: str) -> Heading | None:
-        level = _style_level(paragraph)
-        if level is not None:
-            if style_name.lower() == "title":
+    def _heading(
+        self, paragraph: Paragraph, text: str, style: _Style, is_list: bool
+    ) -> Heading | None:
+        if style.level is not None:
+            if style.name == "title":
                 self._styled_title = self._styled_title or text
-            elif level == 1:
+            elif style.level == 1:
                 self._first_h1 = self._first_h1 or text
             heading = split_number(text)
-            return Heading(heading.title, heading.number, level)
-        if _is_list_item(paragraph, style_name):
+            return Heading(heading.title, heading.number, style.level)
+        if is_list:
             return None
-        if _looks_like_manual_heading(paragraph, text):
+        if _looks_like_manual_heading(paragraph, text, style.bold):
             heading = split_number(text)
             return Heading(heading.title, heading.number, depth(heading.number))
         return self._detector.classify(text)
@@ -126,40 +143,37 @@ class _DocxReader:
         self._caption = None
 
 
-def _style_level(paragraph: Paragraph) -> int | None:
-    """Heading level from the paragraph's style or the style it is based on."""
-    style = paragraph.style
+def _describe(style: ParagraphStyle | None) -> _Style:
+    """Name, heading level (from the style or one it is based on) and boldness."""
+    if style is None:
+        return _Style("", None, False)
+    level = None
+    ancestor: ParagraphStyle | None = style
     for _ in range(4):
-        if style is None:
-            return None
-        name = style.name or ""
-        if name.lower() == "title":
-            return 1
+        if ancestor is None:
+            break
+        name = (ancestor.name or "").lower()
         match = _HEADING_STYLE.fullmatch(name)
-        if match:
-            return int(match.group(1))
-        style = style.base_style
-    return None
+        if name == "title" or match:
+            level = int(match.group(1)) if match else 1
+            break
+        ancestor = ancestor.base_style
+    return _Style((style.name or "").lower(), level, bool(style.font.bold))
 
 
-def _is_list_item(paragraph: Paragraph, style_name: str) -> bool:
-    """List styles, or Word's direct numbering (`w:numPr`), which python-docx does not expose."""
-    if style_name.lower().startswith("list"):
-        return True
+def _has_numbering(paragraph: Paragraph) -> bool:
+    """Word's direct list numbering (`w:numPr`), which python-docx does not expose."""
     properties = paragraph._p.pPr
     return properties is not None and properties.numPr is not None
 
 
-def _looks_like_manual_heading(paragraph: Paragraph, text: str) -> bool:
+def _looks_like_manual_heading(paragraph: Paragraph, text: str, style_bold: bool) -> bool:
     """A short bold paragraph without final punctuation: a heading typed by hand."""
     words = text.split()
     if len(words) > _MAX_MANUAL_HEADING_WORDS or text.endswith((".", ",", ";", ":")):
         return False
     runs = [run for run in paragraph.runs if run.text.strip()]
-    if not runs:
-        return False
-    style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
-    if not all(run.bold or (run.bold is None and style_bold) for run in runs):
+    if not runs or not all(run.bold or (run.bold is None and style_bold) for run in runs):
         return False
     heading = split_number(text)
     return heading.number is not None or title_like(heading.title.split())

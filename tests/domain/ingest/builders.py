@@ -231,7 +231,11 @@ _SENTENCES = (
 
 
 def strategy_outline(sections: int, paragraphs: int, sentences: int = 5) -> Outline:
-    """Deterministic strategy-spec prose with numbered headings ("3.2 Risk Limits")."""
+    """Deterministic strategy-spec prose with numbered headings ("3.2 Risk Limits").
+
+    Each paragraph ends with a sentence whose figures vary, so files compress
+    about as well as real prose rather than collapsing to a few repeated strings.
+    """
     outline: list[tuple[str, list[Block]]] = []
     cursor = 0
     for index in range(sections):
@@ -242,6 +246,16 @@ def strategy_outline(sections: int, paragraphs: int, sentences: int = 5) -> Outl
         for _ in range(paragraphs):
             chosen = [_SENTENCES[(cursor + k) % len(_SENTENCES)] for k in range(sentences)]
             cursor += sentences + 1
-            blocks.append(" ".join(chosen))
+            blocks.append(" ".join([*chosen, _varying_sentence(cursor)]))
         outline.append((heading, blocks))
     return outline
+
+
+def _varying_sentence(seed: int) -> str:
+    cap = 1 + seed * 7 % 23
+    window = 20 + seed * 37 % 480
+    month = 1 + seed % 12
+    return (
+        f"Revision {seed} set the sector cap to {cap}% and the volatility window to "
+        f"{window} days with effect from {2010 + seed % 14}-{month:02d}-{1 + seed % 28:02d}."
+    )
