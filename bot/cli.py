@@ -1,0 +1,241 @@
+"""The `docsense` command line.
+
+Errors a user can fix are one line on stderr and exit code 2; anything unexpected is
+one line and exit code 1 (the traceback goes to the log only at LOG_LEVEL=DEBUG).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mimetypes
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import structlog
+import typer
+from rich.console import Console
+
+from bot.logs import configure_logging
+from bot.runtime import Runtime, database_dsn, migrate_database, open_runtime
+from bot.settings import Settings, SettingsError, load_settings
+from bot.terminal import print_documents, print_history, print_review
+from domain import events as ev
+from domain.document import DocumentError
+from domain.queries import (
+    DocumentNotFound,
+    find_document,
+    findings_of,
+    history,
+    list_documents,
+    projection_lag,
+    store_counts,
+)
+from domain.report import render_markdown, review_payload
+from domain.service import ReviewDocument, SubmitDocument
+
+T = TypeVar("T")
+log = structlog.get_logger(__name__)
+# Names a local file's document the same way on every run, so a re-run is a re-review.
+CLI_NAMESPACE = uuid.UUID("4f2b8a55-0c1e-4a8e-9a3e-6a1f6d2f7c10")
+
+app = typer.Typer(
+    help="DocSense: reviews trading-algorithm documentation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+projections_app = typer.Typer(help="Read-model maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(projections_app, name="projections")
+
+stdout = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False)
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line, exit code 2."""
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class Provider(StrEnum):
+    rules = "rules"
+
+
+def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level, settings.log_format)
+        return asyncio.run(work(settings))
+    except (SettingsError, UserError, DocumentError, DocumentNotFound) as error:
+        stderr.print(f"docsense: {error}", markup=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as error:
+        log.debug("cli.internal_error", exc_info=True)
+        stderr.print(f"docsense: internal error: {type(error).__name__}: {error}", markup=False)
+        raise typer.Exit(1) from None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, not a document") from None
+    except OSError as error:
+        raise UserError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+@app.command()
+def review(
+    files: Annotated[list[Path], typer.Argument(help="Documents to review.")],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = OutputFormat.text,
+    provider: Annotated[
+        Provider, typer.Option(help="Review engine (only the offline rules engine so far).")
+    ] = Provider.rules,
+) -> None:
+    """Review documents, record the review in the event store and print it."""
+    refused = _run(lambda settings: _review(settings, files, output))
+    if refused:
+        raise typer.Exit(2)
+
+
+async def _review(settings: Settings, files: list[Path], output: OutputFormat) -> int:
+    contents = [(path, _read(path)) for path in files]  # unreadable paths stop before any write
+    refused = 0
+    async with open_runtime(settings) as runtime:
+        for path, data in contents:
+            document_id = uuid.uuid5(CLI_NAMESPACE, f"cli:{path.resolve()}")
+            submit = SubmitDocument(
+                document_id=document_id,
+                filename=path.name,
+                media_type=mimetypes.guess_type(path.name)[0],
+                data=data,
+                source=ev.Source(kind="cli"),
+                actor="cli",
+            )
+            with stderr.status(f"Reviewing {path.name}…", spinner="dots"):
+                await runtime.documents.submit(submit)
+                result = await runtime.documents.review(
+                    ReviewDocument(document_id=document_id, data=data, actor="cli")
+                )
+            if result.rejection is not None:
+                refused += 1
+                stderr.print(f"docsense: {path}: {result.rejection.message}", markup=False)
+                continue
+            _print_review(review_payload(result), output)
+        await runtime.catch_up()
+    return refused
+
+
+def _print_review(payload: dict, output: OutputFormat) -> None:
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    elif output is OutputFormat.markdown:
+        sys.stdout.write(render_markdown(payload))
+    else:
+        print_review(stdout, payload)
+
+
+@app.command()
+def status(
+    document: Annotated[
+        str | None, typer.Argument(help="Document id, id prefix or file name.")
+    ] = None,
+) -> None:
+    """Store, queue and document status; with DOC, that document's findings."""
+
+    async def work(settings: Settings) -> None:
+        async with open_runtime(settings) as runtime:
+            await runtime.catch_up()
+            if document is None:
+                await _overall_status(runtime)
+            else:
+                await _document_status(runtime, document)
+
+    _run(work)
+
+
+async def _overall_status(runtime: Runtime) -> None:
+    counts = await store_counts(runtime.store)
+    jobs = await runtime.jobs.counts()
+    lag = await projection_lag(runtime.store)
+    stdout.print(
+        f"Event store: {counts['events']} events in {counts['streams']} streams "
+        f"(last position {counts['last_position']})"
+    )
+    stdout.print("Jobs: " + ", ".join(f"{n} {state}" for state, n in jobs.items()))
+    stdout.print("Projections: " + ", ".join(f"{name} lag {n}" for name, n in lag.items()))
+    print_documents(stdout, await list_documents(runtime.pool))
+
+
+async def _document_status(runtime: Runtime, reference: str) -> None:
+    row = await find_document(runtime.pool, reference)
+    print_documents(stdout, [row])
+    if row.reject_message:
+        stdout.print(f"Rejected: {row.reject_message}", markup=False)
+    for finding in await findings_of(runtime.pool, row.id):
+        where = f" — {finding['section']}" if finding["section"] else ""
+        stdout.print(
+            f"[{finding['status']}] {finding['severity']}: {finding['title']}{where}", markup=False
+        )
+
+
+@app.command("history")
+def history_command(
+    document: Annotated[str, typer.Argument(help="Document id, id prefix or file name.")],
+) -> None:
+    """The document's event timeline."""
+
+    async def work(settings: Settings) -> None:
+        async with open_runtime(settings) as runtime:
+            await runtime.catch_up()
+            row = await find_document(runtime.pool, document)
+            print_history(stdout, await history(runtime.store, row.id))
+
+    _run(work)
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply pending database migrations (also done at every start-up)."""
+
+    async def work(settings: Settings) -> None:
+        applied = await migrate_database(await database_dsn(settings))
+        names = ", ".join(f"{m.component}/{m.version:04d}_{m.name}" for m in applied)
+        stdout.print(f"Applied {len(applied)} migration(s){': ' + names if names else ''}.")
+
+    _run(work)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild() -> None:
+    """Drop the read models and replay the whole event log into them."""
+
+    async def work(settings: Settings) -> None:
+        async with open_runtime(settings) as runtime:
+            for projector in runtime.projectors:
+                replayed = await projector.rebuild()
+                stdout.print(f"{projector.projection.name}: replayed {replayed} events")
+
+    _run(work)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,136 @@
+"""Terminal rendering for the CLI: the colourful review report, status and history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from domain.findings import SEVERITIES
+from domain.queries import DocumentRow
+from eventstore import RecordedEvent
+
+SEVERITY_STYLES = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _counts(counts: dict[str, int]) -> Text:
+    text = Text()
+    for severity in SEVERITIES:
+        if text:
+            text.append("  ")
+        text.append(f"{counts.get(severity, 0)} {severity}", style=SEVERITY_STYLES[severity])
+    return text
+
+
+def print_review(console: Console, payload: dict[str, Any]) -> None:
+    document, analysis = payload["document"], payload["analysis"]
+    header = Text.assemble(
+        (document["title"], "bold"),
+        f"\n{document['filename']} · {_plural(document['pages'], 'page')} · "
+        f"{_plural(document['sections'], 'section')} · {_plural(document['words'], 'word')} · "
+        f"id {document['id'][:8]}\n",
+        ("Score ", "bold"),
+        (f"{analysis['score']:.2f}", "bold green" if analysis["score"] >= 0.7 else "bold red"),
+        "   ",
+        _counts(analysis["counts"]),
+    )
+    console.print(Panel(header, title="DocSense review", expand=False))
+    for number, finding in enumerate(payload["findings"], start=1):
+        severity = finding["severity"]
+        title = Text.assemble(
+            (f"{number:>2}. ", "dim"),
+            (f" {severity.upper()} ", SEVERITY_STYLES[severity]),
+            " ",
+            (finding["title"], "bold"),
+            (f"  [{finding['rule']}]", "dim"),
+        )
+        parts: list[Any] = [title]
+        evidence = finding["evidence"]
+        if evidence:
+            where = evidence["section"] + (f", p. {evidence['page']}" if evidence["page"] else "")
+            quote = " ".join(evidence["quote"].split())
+            parts.append(
+                Padding(
+                    Text.assemble(
+                        ("“", "dim"), (quote, "italic"), ("”  ", "dim"), (f"— {where}", "dim")
+                    ),
+                    (0, 0, 0, 4),
+                )
+            )
+        parts.append(Padding(Text(finding["detail"]), (0, 0, 0, 4)))
+        parts.append(Padding(Text.assemble(("→ ", "green"), finding["suggestion"]), (0, 0, 0, 4)))
+        console.print(Group(*parts))
+        console.print()
+    if not payload["findings"]:
+        console.print("No findings: the document covers the checklist.", style="green")
+
+
+def print_documents(console: Console, rows: list[DocumentRow]) -> None:
+    if not rows:
+        console.print("No documents yet. Review one with `docsense review FILE`.")
+        return
+    table = Table(title="Documents", show_lines=False)
+    for column in ("id", "file", "state", "score", "findings", "open", "updated"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.short_id,
+            row.filename,
+            row.state,
+            "" if row.score is None else f"{row.score:.2f}",
+            _counts(row.counts),
+            str(row.open_findings),
+            row.updated_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(table)
+
+
+def print_history(console: Console, events: list[RecordedEvent]) -> None:
+    table = Table(title="History")
+    for column in ("#", "when (UTC)", "event", "by", "details"):
+        table.add_column(column)
+    for event in events:
+        table.add_row(
+            str(event.version),
+            event.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
+            event.type,
+            str(event.metadata.get("actor", "")),
+            _event_details(event),
+        )
+    console.print(table)
+
+
+def _event_details(event: RecordedEvent) -> str:
+    data = event.data
+    match event.type:
+        case "DocumentSubmitted" | "VersionSubmitted":
+            return f"{data['filename']} ({data['size']:,} bytes, sha256 {data['sha256'][:12]})"
+        case "DocumentConverted":
+            return f"{data['pages']} pages, {data['sections']} sections, {data['words']} words"
+        case "DocumentRejected":
+            return f"{data['reason']}: {data['message']}"
+        case "AnalysisStarted":
+            return f"{', '.join(data['providers'])}, checklist {data['checklist_version']}"
+        case "AnalysisCompleted":
+            return f"score {data['score']:.2f}, {len(data['findings'])} findings"
+        case "AnalysisFailed":
+            return data["reason"]
+        case "FindingAccepted" | "FindingRejected":
+            return f"finding {data['finding_id']}" + (
+                f": {data['reason']}" if data.get("reason") else ""
+            )
+    return ""

@@ -1,0 +1,143 @@
+"""The Document aggregate's events: past-tense facts, validated on the way in and out.
+
+Each payload is a pydantic model named after its event type. Metadata common to every
+event (schema version, when, who, correlation id) travels in the store's metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.findings import Finding
+from eventstore import NewEvent
+
+SCHEMA_VERSION = 1
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def type_name(cls) -> str:
+        return cls.__name__
+
+    def to_new_event(self, *, actor: str, correlation_id: str | None = None) -> NewEvent:
+        metadata: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "actor": actor,
+        }
+        if correlation_id:
+            metadata["correlation_id"] = correlation_id
+        return NewEvent(self.type_name(), self.model_dump(mode="json"), metadata)
+
+
+class Source(BaseModel):
+    """Where a document came from; Slack fields stay empty for the CLI."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["cli", "slack"]
+    team_id: str | None = None
+    channel_id: str | None = None
+    thread_ts: str | None = None
+    user_id: str | None = None
+    file_id: str | None = None
+
+
+class DocumentSubmitted(Event):
+    filename: str
+    media_type: str | None
+    size: int
+    sha256: str
+    source: Source
+
+
+class VersionSubmitted(Event):
+    filename: str
+    media_type: str | None
+    size: int
+    sha256: str
+    source: Source
+    file_version: int
+
+
+class DocumentConverted(Event):
+    sha256: str
+    title: str
+    media_type: str
+    pages: int
+    sections: int
+    words: int
+
+
+class DocumentRejected(Event):
+    reason: str
+    message: str
+
+
+class AnalysisStarted(Event):
+    analysis_id: UUID
+    providers: list[str]
+    model: str | None
+    checklist_version: str
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class AnalysisCompleted(Event):
+    analysis_id: UUID
+    providers: list[str]
+    findings: list[Finding]
+    score: float
+    counts: dict[str, int]
+    usage: Usage
+    duration_ms: int
+
+
+class AnalysisFailed(Event):
+    analysis_id: UUID
+    reason: str
+    retryable: bool
+
+
+class FindingAccepted(Event):
+    finding_id: str
+    by: str
+
+
+class FindingRejected(Event):
+    finding_id: str
+    by: str
+    reason: str | None = None
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type_name(): cls
+    for cls in (
+        DocumentSubmitted,
+        VersionSubmitted,
+        DocumentConverted,
+        DocumentRejected,
+        AnalysisStarted,
+        AnalysisCompleted,
+        AnalysisFailed,
+        FindingAccepted,
+        FindingRejected,
+    )
+}
+
+
+def decode(type_name: str, data: dict[str, Any]) -> Event:
+    """The typed payload of a stored event; unknown types are a programming error."""
+    return EVENT_TYPES[type_name].model_validate(data)

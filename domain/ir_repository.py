@@ -1,0 +1,21 @@
+"""Semantic IRs, stored once per file content (sha256) and shared by every version and
+question that refers to the same bytes."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from domain.ir import DocumentIR
+
+
+async def save_ir(connection: asyncpg.Connection, ir: DocumentIR) -> None:
+    await connection.execute(
+        "INSERT INTO document_irs (sha256, ir) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        ir.sha256,
+        ir.model_dump(mode="json"),
+    )
+
+
+async def load_ir(connection: asyncpg.Connection | asyncpg.Pool, sha256: str) -> DocumentIR | None:
+    data = await connection.fetchval("SELECT ir FROM document_irs WHERE sha256 = $1", sha256)
+    return None if data is None else DocumentIR.model_validate(data)

@@ -1,0 +1,121 @@
+"""Read-side queries over the read models and the event log, for status and history."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from domain.service import stream_id
+from eventstore import EventStore, RecordedEvent
+
+_HEX_PREFIX = re.compile(r"^[0-9a-f-]{4,36}$")
+
+
+class DocumentNotFound(Exception):
+    """A DOC argument that names no document, or more than one; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    id: UUID
+    filename: str
+    title: str | None
+    state: str
+    file_versions: int
+    pages: int | None
+    words: int | None
+    score: float | None
+    counts: dict[str, int]
+    open_findings: int
+    reject_message: str | None
+    updated_at: Any
+
+    @property
+    def short_id(self) -> str:
+        return str(self.id)[:8]
+
+
+_DOCUMENT_SELECT = """
+    SELECT d.id, d.filename, d.title, d.state, d.file_versions, d.pages, d.words, d.score,
+           d.reject_message, d.updated_at,
+           count(f.*) FILTER (WHERE f.severity = 'critical') AS critical,
+           count(f.*) FILTER (WHERE f.severity = 'high') AS high,
+           count(f.*) FILTER (WHERE f.severity = 'medium') AS medium,
+           count(f.*) FILTER (WHERE f.severity = 'low') AS low,
+           count(f.*) FILTER (WHERE f.severity = 'info') AS info,
+           count(f.*) FILTER (WHERE f.status = 'open') AS open_findings
+    FROM documents d LEFT JOIN findings f ON f.document_id = d.id
+"""
+
+
+def _row(record: asyncpg.Record) -> DocumentRow:
+    return DocumentRow(
+        id=record["id"],
+        filename=record["filename"],
+        title=record["title"],
+        state=record["state"],
+        file_versions=record["file_versions"],
+        pages=record["pages"],
+        words=record["words"],
+        score=record["score"],
+        counts={s: record[s] for s in ("critical", "high", "medium", "low", "info")},
+        open_findings=record["open_findings"],
+        reject_message=record["reject_message"],
+        updated_at=record["updated_at"],
+    )
+
+
+async def list_documents(pool: asyncpg.Pool, *, limit: int = 50) -> list[DocumentRow]:
+    rows = await pool.fetch(
+        _DOCUMENT_SELECT + " GROUP BY d.id ORDER BY d.updated_at DESC LIMIT $1", limit
+    )
+    return [_row(r) for r in rows]
+
+
+async def find_document(pool: asyncpg.Pool, reference: str) -> DocumentRow:
+    """A document by id, unambiguous id prefix, or file name."""
+    reference = reference.strip()
+    rows = await pool.fetch(
+        _DOCUMENT_SELECT
+        + """ WHERE d.filename = $1 OR ($2 AND d.id::text LIKE $1 || '%')
+              GROUP BY d.id ORDER BY d.updated_at DESC LIMIT 6""",
+        reference,
+        bool(_HEX_PREFIX.match(reference.lower())),
+    )
+    if not rows:
+        raise DocumentNotFound(f"No document matches {reference!r}.")
+    if len(rows) > 1:
+        names = ", ".join(f"{r['filename']} ({str(r['id'])[:8]})" for r in rows)
+        raise DocumentNotFound(f"{reference!r} matches several documents: {names}.")
+    return _row(rows[0])
+
+
+async def findings_of(pool: asyncpg.Pool, document_id: UUID) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT * FROM findings WHERE document_id = $1 ORDER BY ordinal", document_id
+    )
+
+
+async def history(store: EventStore, document_id: UUID) -> list[RecordedEvent]:
+    return await store.read_stream(stream_id(document_id))
+
+
+async def store_counts(store: EventStore) -> dict[str, int]:
+    row = await store.pool.fetchrow(
+        """SELECT count(*) AS events, count(DISTINCT stream_id) AS streams,
+                  coalesce(max(position), 0) AS last_position FROM events"""
+    )
+    return dict(row)
+
+
+async def projection_lag(store: EventStore) -> dict[str, int]:
+    """How far each projection's checkpoint trails the log."""
+    rows = await store.pool.fetch(
+        """SELECT c.name, (SELECT coalesce(max(position), 0) FROM events) - c.position AS lag
+           FROM checkpoints c ORDER BY c.name"""
+    )
+    return {r["name"]: r["lag"] for r in rows}
