@@ -13,9 +13,8 @@ from dataclasses import dataclass
 _NUMBER = r"(?:\d{1,2}(?:\.\d{1,3}){0,5}|[A-Z](?:\.\d{1,3}){1,4})"
 _NUMBERED = re.compile(rf"(?P<num>{_NUMBER})(?P<dot>[.)]?)\s+(?P<title>\S.*)")
 _NAMED = re.compile(
-    r"(?P<kind>Appendix|Annex|Schedule|Exhibit|Attachment|Section|Chapter|Part)"
-    r"\s+(?P<num>[A-Z]|[IVX]{1,5}|\d{1,2}(?:\.\d{1,3})*)\b[.:)]?(?:\s*[-–—:]?\s+(?P<title>\S.*))?",
-    re.IGNORECASE,
+    r"(?P<kind>(?i:appendix|annex|schedule|exhibit|attachment|section|chapter|part))"
+    r"\s+(?P<num>[A-Z]|[IVX]{1,5}|\d{1,2}(?:\.\d{1,3})*)\b[.:)]?(?:\s*[-–—:]?\s+(?P<title>\S.*))?"
 )
 # Named parts whose name, not just their numeral, is how people refer to them.
 _KEEP_KIND = frozenset({"appendix", "annex", "schedule", "exhibit", "attachment"})

@@ -101,9 +101,10 @@ def _page_lines(reader: PdfReader, filename: str) -> list[list[str]]:
 def _strip_running_lines(pages: list[list[str]]) -> None:
     """Drop running headers/footers and page numbers at the top and bottom of pages.
 
-    A line counts as running when, with any "Page n of m" blanked out, it sits at
-    a page edge on at least half of the pages; only edges are compared, so the
-    cost is constant per page.
+    A line counts as running when, with page numbers blanked out, it sits at a
+    page edge on at least half of the pages. A bare number is only taken for a
+    page number when most pages have one, so a table's last figure survives.
+    Only edges are compared, so the cost is constant per page.
     """
     counts: Counter[str] = Counter()
     for lines in pages:
@@ -120,12 +121,12 @@ def _edges(lines: list[str]) -> list[str]:
 
 
 def _shape(line: str) -> str:
-    return _PAGE_LABEL.sub("#", line)
+    return "#" if _PAGE_NUMBER.fullmatch(line) else _PAGE_LABEL.sub("#", line)
 
 
 def _trim(lines: list[str], running: set[str]) -> None:
     def is_running(line: str) -> bool:
-        return not line or _shape(line) in running or bool(_PAGE_NUMBER.fullmatch(line))
+        return not line or _shape(line) in running
 
     for _ in range(_EDGE_LINES):
         while lines and not lines[0]:

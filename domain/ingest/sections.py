@@ -41,10 +41,6 @@ class SectionAssembler:
         self._drafts: list[_Draft] = [_Draft(None, None)]
         self._tables: list[_TableDraft] = []
 
-    @property
-    def has_headings(self) -> bool:
-        return len(self._drafts) > 1
-
     def heading(self, heading: Heading, page: int | None = None) -> None:
         self._drafts.append(_Draft(heading, page, last_page=page))
 

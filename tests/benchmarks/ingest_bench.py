@@ -67,7 +67,7 @@ def main() -> None:
         strategy_outline(sections=130, paragraphs=8),
         title=TITLE,
         running_header="ACME Quant Research - Confidential",
-        page_numbers=True,
+        page_numbers="Page {}",
     )
     with_bookmarks = build_pdf(
         strategy_outline(sections=130, paragraphs=8), title=TITLE, bookmarks=True

@@ -41,12 +41,14 @@ def build_pdf(
     bookmarks: bool = False,
     new_page_per_section: bool = False,
     running_header: str | None = None,
-    page_numbers: bool = False,
+    page_numbers: str | None = None,
+    metadata_title: str | None = None,
     compress: bool = True,
 ) -> bytes:
     """A text PDF; headings are bold lines, bookmarks (outline) optional.
 
     Heading depth for bookmarks is taken from the numbering ("2.1" is level 2).
+    `page_numbers` is a footer format such as "Page {}" or "{}".
     """
 
     class _Pdf(FPDF):
@@ -59,10 +61,12 @@ def build_pdf(
             if page_numbers:
                 self.set_y(-12)
                 self.set_font("Helvetica", size=8)
-                self.cell(0, 6, f"Page {self.page_no()}", align="C")
+                self.cell(0, 6, page_numbers.format(self.page_no()), align="C")
 
     pdf = _Pdf(format="A4")
     pdf.set_compression(compress)
+    if metadata_title:
+        pdf.set_title(metadata_title)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     if title:

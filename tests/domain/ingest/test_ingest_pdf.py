@@ -129,7 +129,7 @@ def test_running_header_and_page_numbers_are_stripped() -> None:
         strategy_outline(sections=8, paragraphs=5),
         title=TITLE,
         running_header="ACME Quant Research - Confidential",
-        page_numbers=True,
+        page_numbers="Page {} of 9",
     )
     ir = _ingest_pdf(data)
 
@@ -137,6 +137,27 @@ def test_running_header_and_page_numbers_are_stripped() -> None:
     assert "Confidential" not in ir.text
     assert "Page 3" not in ir.text
     assert "The lookback window is 252 trading days" in ir.text
+
+
+def test_bare_page_numbers_are_stripped_but_a_closing_figure_is_not() -> None:
+    outline = strategy_outline(sections=8, paragraphs=5)
+    numbered = _ingest_pdf(build_pdf(outline, page_numbers="{}"))
+    capacity = ("3. Capacity", ["Capacity in USD m:", "250"])
+    with_figure = _ingest_pdf(build_pdf([*outline, capacity]))
+
+    assert numbered.pages >= 4
+    assert not any(line.isdigit() for s in numbered.sections for line in s.text.split("\n"))
+    assert with_figure.sections[-1].text == "Capacity in USD m:\n250"
+
+
+@pytest.mark.parametrize(
+    ("metadata_title", "expected"),
+    [("Momentum Strategy v2", "Momentum Strategy v2"), ("Microsoft Word - spec.docx", TITLE)],
+)
+def test_metadata_title_unless_a_tool_made_it_up(metadata_title: str, expected: str) -> None:
+    ir = _ingest_pdf(build_pdf(SMALL, title=TITLE, metadata_title=metadata_title))
+
+    assert ir.title == expected
 
 
 def test_words_and_hash_describe_the_file() -> None:
