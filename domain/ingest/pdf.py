@@ -50,7 +50,7 @@ def read_pdf(data: bytes, filename: str) -> ParsedDocument:
 def _open(data: bytes, filename: str) -> PdfReader:
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not _decrypts_without_password(reader):
+        if reader.is_encrypted and not _decrypts_without_password(reader, filename):
             raise IngestRefused(
                 RefusalReason.ENCRYPTED,
                 f"“{filename}” is password-protected, so I can't read it. "
@@ -65,12 +65,21 @@ def _open(data: bytes, filename: str) -> PdfReader:
     return reader
 
 
-def _decrypts_without_password(reader: PdfReader) -> bool:
+def _decrypts_without_password(reader: PdfReader, filename: str) -> bool:
     """Many PDFs are "encrypted" only to restrict printing and open with no password."""
     try:
         return bool(reader.decrypt(""))
-    except DependencyError:
-        return False
+    except DependencyError as exc:
+        raise _unsupported_encryption(filename) from exc
+
+
+def _unsupported_encryption(filename: str) -> IngestRefused:
+    """AES needs a crypto library pypdf did not find; the user can still help themselves."""
+    return IngestRefused(
+        RefusalReason.ENCRYPTED,
+        f"“{filename}” is encrypted in a way I can't open, even if it has no password. "
+        f"Save or print it to a new PDF without security settings and upload that.",
+    )
 
 
 def _page_lines(reader: PdfReader, filename: str) -> list[list[str]]:
@@ -81,6 +90,8 @@ def _page_lines(reader: PdfReader, filename: str) -> list[list[str]]:
     for page in reader.pages:
         try:
             text = page.extract_text()
+        except DependencyError as exc:
+            raise _unsupported_encryption(filename) from exc
         except Exception:  # one damaged page should not lose the rest
             failures += 1
             text = ""

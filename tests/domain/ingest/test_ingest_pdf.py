@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from pypdf import PdfReader
+from pypdf.errors import DependencyError
 
 from domain.ingest import IngestRefused, RefusalReason, ingest
 from domain.ir import DocumentIR
@@ -182,6 +184,23 @@ def test_pdf_encrypted_with_an_empty_password_is_read() -> None:
     ir = _ingest_pdf(encrypt_pdf(build_pdf(SMALL), user_password=""))
 
     assert ir.sections[1].label == "2 Stock Selection"
+
+
+def test_encryption_pypdf_cannot_decrypt_is_refused_as_encrypted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """AES PDFs need the optional `cryptography` package; without it that is not damage."""
+
+    def missing_backend(self: PdfReader, password: str) -> None:
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(PdfReader, "decrypt", missing_backend)
+
+    with pytest.raises(IngestRefused) as refused:
+        _ingest_pdf(encrypt_pdf(build_pdf(SMALL), user_password=""))
+
+    assert refused.value.reason is RefusalReason.ENCRYPTED
+    assert "new PDF" in refused.value.message
 
 
 def test_scanned_pdf_without_text_is_refused() -> None:
