@@ -78,14 +78,20 @@ def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
         configure_logging(settings.log_level, settings.log_format)
         return asyncio.run(work(settings))
     except (SettingsError, UserError, DocumentError, DocumentNotFound) as error:
-        stderr.print(f"docsense: {error}", markup=False)
+        _error_line(str(error))
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as error:
         log.debug("cli.internal_error", exc_info=True)
-        stderr.print(f"docsense: internal error: {type(error).__name__}: {error}", markup=False)
+        _error_line(f"internal error: {type(error).__name__}: {error}")
         raise typer.Exit(1) from None
+
+
+def _error_line(message: str) -> None:
+    """One line, never wrapped, whatever the terminal width: scripts parse it."""
+    sys.stderr.write(f"docsense: {' '.join(message.split())}\n")
+    sys.stderr.flush()
 
 
 def _read(path: Path) -> bytes:
@@ -136,7 +142,7 @@ async def _review(settings: Settings, files: list[Path], output: OutputFormat) -
                 )
             if result.rejection is not None:
                 refused += 1
-                stderr.print(f"docsense: {path}: {result.rejection.message}", markup=False)
+                _error_line(f"{path}: {result.rejection.message}")
                 continue
             _print_review(review_payload(result), output)
         await runtime.catch_up()

@@ -17,7 +17,7 @@ import pytest
 
 from eventstore.database import create_pool
 from eventstore.embedded import embedded_dsn
-from eventstore.migrate import migrate
+from eventstore.migrate import bundled_migrations, migrate
 from eventstore.store import EventStore
 
 
@@ -49,7 +49,7 @@ async def database_dsn(server_dsn: str) -> AsyncIterator[str]:
     dsn = _with_database(server_dsn, name)
     connection = await asyncpg.connect(dsn)
     try:
-        await migrate(connection)
+        await migrate(connection, bundled_migrations("eventstore") + bundled_migrations("domain"))
     finally:
         await connection.close()
     yield dsn
