@@ -39,8 +39,8 @@ def read_markdown(text: str) -> ParsedDocument:
         elif (opening := _FENCE.match(line)) is not None:
             fence = opening.group(1)
             assembler.text(line)
-        elif (atx := _ATX.fullmatch(line)) is not None:
-            heading = _heading(atx.group(2) or "", len(atx.group(1)))
+        elif (atx := _ATX.fullmatch(line)) is not None and atx.group(2):
+            heading = _heading(atx.group(2), len(atx.group(1)))
             first_h1 = first_h1 or (heading.title if heading.level == 1 else None)
             assembler.heading(heading)
         elif _is_setext(line, following, lines[i - 1] if i > start else ""):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import docx
@@ -55,7 +56,7 @@ def _inspect_archive(data: bytes, filename: str) -> int | None:
             if info is None or info.file_size > _MAX_APP_XML_BYTES:
                 return None
             match = _PAGES.search(archive.read(info))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, ValueError) as exc:
         raise IngestRefused(
             RefusalReason.CORRUPT,
             f"“{filename}” looks damaged (its archive can't be opened). Save it again from "
@@ -199,8 +200,7 @@ def _cell_text(cell: _Cell) -> str:
     parts: list[str] = []
     for block in cell.iter_inner_content():
         if isinstance(block, Paragraph):
-            if block.text.strip():
-                parts.append(block.text.strip())
+            parts.append(block.text.strip())
         else:
-            parts.extend(" | ".join(cell for cell in row if cell) for row in _table_rows(block))
-    return " ".join(parts)
+            parts.extend(" | ".join(value for value in row if value) for row in _table_rows(block))
+    return " ".join(part for part in parts if part)
