@@ -7,12 +7,11 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/docsense demo
+	$(BIN)/docsense review docs/examples/momentum_strategy.md
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -26,6 +25,7 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/eventstore_bench.py --quick
+	$(BIN)/python tests/benchmarks/ingest_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
