@@ -135,6 +135,8 @@ async def test_terminated_appender_leaves_no_partial_batch_and_no_stall(
     blocked = asyncio.create_task(store.append(other_stream, 0, _events(1)))
     await asyncio.sleep(0.2)
     assert not blocked.done(), "the victim holds the append lock, so others must wait"
+    readable = await asyncio.wait_for(store.read_all(after_position=0, limit=5), 2)
+    assert all(e.stream_id != victim_stream for e in readable), "uncommitted events are unseen"
 
     killed = await store.pool.fetchval("SELECT pg_terminate_backend($1)", victim_pid)
     assert killed
