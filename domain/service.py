@@ -28,8 +28,7 @@ from eventstore import ConcurrencyError, EventStore, NewEvent
 
 Ingest = Callable[[bytes, str, str | None], Awaitable[DocumentIR]]
 
-# Answers commands whose expected version was overtaken by a concurrent writer.
-_RETRIES_ON_CONFLICT = 5
+_RETRIES_ON_CONFLICT = 5  # reloads after a concurrent writer overtook the command
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,21 +82,18 @@ class DocumentService:
     async def submit(self, command: SubmitDocument) -> Document:
         """Record an upload; the same bytes twice change nothing (retries, duplicate events)."""
         sha256 = hashlib.sha256(command.data).hexdigest()
-        for _ in range(_RETRIES_ON_CONFLICT):
-            document = await self.load(command.document_id)
-            new = submission(
+        return await self._decide(
+            command.document_id,
+            lambda document: submission(
                 document,
                 filename=command.filename,
                 media_type=command.media_type,
                 size=len(command.data),
                 sha256=sha256,
                 source=command.source,
-            )
-            try:
-                return await self._append(document, new, actor=command.actor)
-            except ConcurrencyError:
-                continue
-        raise ConcurrencyError(stream_id(command.document_id), None, -1)
+            ),
+            actor=command.actor,
+        )
 
     async def review(self, command: ReviewDocument) -> Review:
         """Ingest and review the document's current version with the rules engine."""
@@ -146,20 +142,34 @@ class DocumentService:
         return Review(document, "analyzed", ir=ir, analysis=completed)
 
     async def decide(self, command: DecideFinding) -> Document:
-        for _ in range(_RETRIES_ON_CONFLICT):
-            document = await self.load(command.document_id)
-            new = decision(
+        return await self._decide(
+            command.document_id,
+            lambda document: decision(
                 document,
                 command.finding_id,
                 accept=command.accept,
                 by=command.actor,
                 reason=command.reason,
-            )
+            ),
+            actor=command.actor,
+        )
+
+    async def _decide(
+        self,
+        document_id: UUID,
+        decide: Callable[[Document], list[ev.Event]],
+        *,
+        actor: str,
+    ) -> Document:
+        """Load, decide, append; decide again on fresh state when another writer got there
+        first (two Slack deliveries of one upload, two people clicking at once)."""
+        for _ in range(_RETRIES_ON_CONFLICT):
+            document = await self.load(document_id)
             try:
-                return await self._append(document, new, actor=command.actor)
+                return await self._append(document, decide(document), actor=actor)
             except ConcurrencyError:
                 continue
-        raise ConcurrencyError(stream_id(command.document_id), None, -1)
+        raise ConcurrencyError(stream_id(document_id), None, -1)
 
     async def _append(
         self,

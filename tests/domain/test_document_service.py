@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from functools import partial
@@ -179,3 +180,13 @@ async def test_documents_are_found_by_name_id_or_prefix(store: EventStore) -> No
     with pytest.raises(DocumentNotFound, match="No document"):
         await find_document(store.pool, "nothing-like-this.pdf")
     assert (await find_document(store.pool, "rebuild.md")).filename == "rebuild.md"
+
+
+async def test_concurrent_deliveries_of_one_upload_record_it_once(
+    service: DocumentService, store: EventStore
+) -> None:
+    document_id = uuid.uuid4()
+    await asyncio.gather(*(service.submit(_submit(document_id, VAGUE)) for _ in range(6)))
+    assert [e.type for e in await store.read_stream(f"document-{document_id}")] == [
+        "DocumentSubmitted"
+    ]
