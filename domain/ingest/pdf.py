@@ -1,7 +1,9 @@
 """PDF reading with pypdf: one text extraction per page, then structure from lines.
 
 Bookmarks are the author's own outline, so they win when present; otherwise
-headings are recognised from the wording of lines (see `headings`).
+headings are recognised from the wording of lines (see `headings`). Tables are
+not rebuilt from PDF layout: their cells stay in the section text, where quotes
+from them still ground.
 """
 
 from __future__ import annotations
