@@ -9,6 +9,7 @@ from them still ground.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from pypdf.generic import Destination
 from domain.ingest.errors import IngestRefused, RefusalReason
 from domain.ingest.headings import Heading, LineHeadings, split_number
 from domain.ingest.sections import ParsedDocument, SectionAssembler
+
+# pypdf logs the damage it works around ("EOF marker not found") as warnings; a file
+# it cannot read becomes a refusal with a message for the user instead.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 _PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|-\s*\d{1,4}\s*-", re.I)
 _PAGE_LABEL = re.compile(r"\bpage\s+\d{1,4}(?:\s+of\s+\d{1,4})?\b", re.I)
