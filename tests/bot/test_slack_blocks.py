@@ -1,0 +1,406 @@
+"""Block Kit output: Slack's limits hold for any review, text is escaped, buttons carry ids."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot import slack_blocks as sb
+from domain.answers import Answer, Citation
+from domain.findings import SEVERITIES, Evidence, Finding
+from domain.queries import DocumentRow
+from eventstore import RecordedEvent
+
+DOC_ID = "3f2b8c1e-0000-4000-8000-000000000001"
+
+
+def _finding(n: int, severity: str = "high", **overrides: Any) -> dict[str, Any]:
+    finding = {
+        "id": f"f{n:04d}",
+        "rule": "undefined-parameter",
+        "category": "undefined_parameter",
+        "severity": severity,
+        "title": f"Finding {n}: the threshold has no value",
+        "detail": "The document uses a threshold without saying what it is.",
+        "suggestion": "State the threshold and its unit.",
+        "evidence": {
+            "quote": f"Signals above the threshold {n} are traded.",
+            "section": "3 Signal",
+            "page": 4,
+        },
+        "source": "rules",
+    }
+    return finding | overrides
+
+
+def _payload(findings: list[dict[str, Any]], **document: Any) -> dict[str, Any]:
+    counts = {s: sum(f["severity"] == s for f in findings) for s in SEVERITIES}
+    return {
+        "document": {
+            "id": DOC_ID,
+            "title": "Momentum Strategy",
+            "filename": "momentum.pdf",
+            "media_type": "pdf",
+            "pages": 12,
+            "sections": 9,
+            "words": 4100,
+            "sha256": "ab" * 32,
+        }
+        | document,
+        "analysis": {
+            "id": "a1",
+            "providers": ["rules"],
+            "duration_ms": 85,
+            "score": 0.71,
+            "counts": counts,
+            "usage": {"input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0},
+        },
+        "findings": findings,
+    }
+
+
+def _texts(block: dict[str, Any]) -> list[str]:
+    """Every mrkdwn/plain text inside a block."""
+    found = []
+    if "text" in block and isinstance(block["text"], dict):
+        found.append(block["text"]["text"])
+    for element in block.get("elements", []):
+        if isinstance(element.get("text"), str):
+            found.append(element["text"])
+        elif isinstance(element.get("text"), dict):
+            found.append(element["text"]["text"])
+    return found
+
+
+def _assert_within_limits(messages: list[dict[str, Any]]) -> None:
+    for message in messages:
+        assert message["text"], "every message needs fallback text"
+        assert 1 <= len(message["blocks"]) <= sb.MAX_BLOCKS
+        for block in message["blocks"]:
+            if block["type"] in ("section", "context"):
+                assert all(1 <= len(t) <= 3000 for t in _texts(block))
+            if block["type"] == "header":
+                assert len(block["text"]["text"]) <= 150
+                assert block["text"]["type"] == "plain_text"
+            for element in block.get("elements", []):
+                if element.get("type") == "button":
+                    assert len(element["text"]["text"]) <= 75
+                    assert len(element["value"]) <= 2000
+        ids = [b["block_id"] for b in message["blocks"] if "block_id" in b]
+        assert len(ids) == len(set(ids)), "block ids must be unique within a message"
+
+
+def _buttons(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        element
+        for message in messages
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def test_summary_counts_and_most_important_findings_first() -> None:
+    findings = [
+        _finding(1, "critical"),
+        _finding(2, "high"),
+        *(_finding(n, "medium") for n in range(3, 12)),
+    ]
+    messages = sb.findings_messages(_payload(findings), shown=3)
+    assert len(messages) == 1
+    blocks = messages[0]["blocks"]
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Review: Momentum Strategy", "emoji": True},
+    }
+    summary = blocks[1]["text"]["text"]
+    assert "0.71" in summary and ":red_circle: 1 critical" in summary and "9 medium" in summary
+    shown = [b["block_id"] for b in blocks if b.get("block_id", "").startswith("finding:")]
+    assert shown == ["finding:f0001", "finding:f0002", "finding:f0003"]
+    first = blocks[3]["text"]["text"]
+    assert ">Signals above the threshold 1 are traded." in first
+    assert "3 Signal, page 4" in first and "State the threshold" in first and "critical" in first
+    rest = blocks[-1]["elements"][0]["text"]
+    assert rest.startswith("…and 8 more (8 medium)")
+    assert "`/docsense export momentum.pdf`" in rest
+    assert "1 critical" in messages[0]["text"]
+
+
+def test_buttons_carry_document_and_finding_ids() -> None:
+    messages = sb.findings_messages(_payload([_finding(1), _finding(2)]))
+    buttons = _buttons(messages)
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        ("finding_accept", f"{DOC_ID}|f0001"),
+        ("finding_reject", f"{DOC_ID}|f0001"),
+        ("finding_accept", f"{DOC_ID}|f0002"),
+        ("finding_reject", f"{DOC_ID}|f0002"),
+    ]
+    assert sb.parse_finding_value(buttons[1]["value"]) == (DOC_ID, "f0001")
+    with pytest.raises(ValueError):
+        sb.parse_finding_value("no-separator")
+
+
+def test_decided_findings_show_who_decided_instead_of_buttons() -> None:
+    payload = _payload([_finding(1), _finding(2)])
+    messages = sb.findings_messages(payload, decisions={"f0001": ("rejected", "U123ABC")})
+    blocks = messages[0]["blocks"]
+    assert {
+        "type": "context",
+        "block_id": "decided:f0001",
+        "elements": [{"type": "mrkdwn", "text": "❌ Rejected by <@U123ABC>"}],
+    } in blocks
+    assert [b["value"] for b in _buttons(messages)] == [f"{DOC_ID}|f0002"] * 2
+
+
+def test_two_hundred_findings_split_within_slack_limits() -> None:
+    findings = [
+        _finding(
+            n,
+            SEVERITIES[n % 5],
+            title="T" * 400,
+            suggestion="Fix & <check> " * 300,
+            evidence={"quote": "word " * 2000, "section": "S" * 300, "page": n},
+        )
+        for n in range(200)
+    ]
+    messages = sb.findings_messages(_payload(findings, title="X" * 400), shown=200)
+    assert len(messages) >= 9  # 2 blocks a finding, 50 blocks a message
+    _assert_within_limits(messages)
+    assert len(_buttons(messages)) == 400
+    for message in messages:  # a finding never loses its buttons to the next message
+        blocks = message["blocks"]
+        for index, block in enumerate(blocks):
+            if block.get("block_id", "").startswith("finding:"):
+                assert blocks[index + 1]["block_id"] == "decide:" + block["block_id"][8:]
+    quote = messages[0]["blocks"][3]["text"]["text"]
+    assert "…" in quote and len(quote) < 3000
+    assert messages[1]["text"].endswith(f"(part 2 of {len(messages)})")
+
+
+def test_document_text_is_escaped_and_entities_are_never_cut() -> None:
+    evil = _finding(
+        1,
+        title="Use <!channel> & <https://x.example|click>",
+        evidence={"quote": "if a > b & c < d", "section": "2 <Signal>", "page": 1},
+    )
+    messages = sb.findings_messages(_payload([evil], filename="a&b.md", title="R&D <draft>"))
+    text = messages[0]["blocks"][3]["text"]["text"]
+    assert "&lt;!channel&gt; &amp; &lt;https://x.example|click&gt;" in text
+    assert "if a &gt; b &amp; c &lt; d" in text and "2 &lt;Signal&gt;" in text
+    assert "<!channel>" not in json.dumps(messages)
+    assert "a&amp;b.md" in messages[0]["blocks"][1]["text"]["text"]
+    assert messages[0]["blocks"][0]["text"]["text"] == "Review: R&D <draft>"  # plain_text
+    assert messages[0]["text"].startswith("Review of R&amp;D &lt;draft&gt;")
+    long = sb.answer_message(Answer(text="&" * 5000, citations=[]))
+    answer = long["blocks"][0]["text"]["text"]
+    assert len(answer) <= 3000 and answer.endswith("&amp;…")
+
+
+def test_no_findings_says_so() -> None:
+    messages = sb.findings_messages(_payload([]))
+    assert "No findings" in json.dumps(messages)
+    assert _buttons(messages) == []
+
+
+def test_decision_update_replaces_only_that_findings_buttons() -> None:
+    blocks = sb.findings_messages(_payload([_finding(1), _finding(2)]))[0]["blocks"]
+    updated = sb.decision_update(blocks, "f0002", "accepted", "U9")
+    assert len(updated) == len(blocks)
+    assert {
+        "type": "context",
+        "block_id": "decided:f0002",
+        "elements": [{"type": "mrkdwn", "text": "✅ Accepted by <@U9>"}],
+    } in updated
+    assert [b["value"] for b in _buttons([{"blocks": updated}])] == [f"{DOC_ID}|f0001"] * 2
+    assert "decide:f0002" in [b.get("block_id") for b in blocks], "input left untouched"
+    changed = sb.decision_update(updated, "f0002", "rejected", "U7")
+    assert "❌ Rejected by <@U7>" in json.dumps(changed, ensure_ascii=False)
+    with pytest.raises(ValueError):
+        sb.decision_update(blocks, "f0001", "maybe", "U9")
+
+
+def test_reject_reason_modal_carries_ids_and_optional_reason() -> None:
+    view = sb.reject_reason_modal(DOC_ID, "f0001", "C42", "1700000000.000100")
+    assert view["type"] == "modal" and view["callback_id"] == "reject_reason"
+    assert json.loads(view["private_metadata"]) == {
+        "document_id": DOC_ID,
+        "finding_id": "f0001",
+        "channel_id": "C42",
+        "message_ts": "1700000000.000100",
+    }
+    (block,) = view["blocks"]
+    assert block["type"] == "input" and block["optional"] is True
+    assert block["element"]["type"] == "plain_text_input"
+    assert (block["block_id"], block["element"]["action_id"]) == (sb.REASON_BLOCK, sb.REASON_ACTION)
+    assert all(len(view[k]["text"]) <= 24 for k in ("title", "submit", "close"))
+
+
+def _model(n: int, severity: str = "high") -> Finding:
+    data = _finding(n, severity)
+    return Finding(**(data | {"evidence": Evidence(**data["evidence"])}))
+
+
+def test_version_diff_lists_resolved_new_and_persisting() -> None:
+    messages = sb.version_diff_messages(
+        _payload([_finding(4)]),
+        resolved=[_model(1), _model(2), _model(3)],
+        new=[_model(4, "critical")],
+        persisting=[_model(n) for n in range(5, 12)],
+        version=2,
+    )
+    assert len(messages) == 1
+    dumped = json.dumps(messages, ensure_ascii=False)
+    assert messages[0]["blocks"][0]["text"]["text"] == "Version 2 of Momentum Strategy"
+    assert "3 resolved, 1 new, 7 persisting" in dumped
+    assert "~Finding 1: the threshold has no value~" in dumped
+    assert [b["value"] for b in _buttons(messages)] == [f"{DOC_ID}|f0004"] * 2
+    assert "Finding 11" in dumped
+    _assert_within_limits(messages)
+
+
+def test_version_diff_with_many_resolved_stays_within_limits() -> None:
+    messages = sb.version_diff_messages(
+        _payload([]), resolved=[_model(n) for n in range(300)], new=[], persisting=[]
+    )
+    _assert_within_limits(messages)
+    assert "New version of Momentum Strategy" in messages[0]["text"]
+
+
+def test_answer_message_quotes_citations_with_section_and_page() -> None:
+    answer = Answer(
+        text="Section 5 Risk Management says: “A position is closed when it falls 15%.”",
+        citations=[
+            Citation(
+                quote="A position is closed when it falls 15% below <entry>.",
+                section="5 Risk Management",
+                page=7,
+            ),
+            Citation(quote="Sector exposure may not exceed 25%.", section="Appendix", page=None),
+        ],
+    )
+    message = sb.answer_message(answer)
+    assert message["blocks"][0]["text"]["text"].startswith("Section 5 Risk Management says:")
+    assert message["blocks"][1]["text"]["text"] == (
+        ">A position is closed when it falls 15% below &lt;entry&gt;.\n>— _5 Risk Management, "
+        "page 7_"
+    )
+    assert message["blocks"][2]["text"]["text"].endswith("— _Appendix_")
+
+
+def test_refusal_failure_and_reviewing_replies() -> None:
+    assert ":eyes:" in sb.reviewing_message("a<b>.pdf")["blocks"][0]["text"]["text"]
+    assert "a&lt;b&gt;.pdf" in sb.reviewing_message("a<b>.pdf")["blocks"][0]["text"]["text"]
+    refusal = sb.refusal_message("“x.pdf” is encrypted & cannot be read.")
+    assert refusal["blocks"][0]["text"]["text"] == ":x: “x.pdf” is encrypted &amp; cannot be read."
+    failure = sb.failure_message("provider timed out")
+    assert "provider timed out" in failure["blocks"][0]["text"]["text"]
+
+
+def _row(n: int, **overrides: Any) -> DocumentRow:
+    fields = dict(
+        id=uuid.UUID(int=n),
+        filename=f"doc{n}.pdf",
+        title=f"Doc {n}",
+        state="analyzed",
+        file_versions=1,
+        pages=3,
+        words=900,
+        score=0.5,
+        counts={"critical": 1, "high": 2, "medium": 0, "low": 0, "info": 0},
+        open_findings=3,
+        reject_message=None,
+        updated_at=datetime(2025, 1, 2, 3, 4, tzinfo=UTC),
+    )
+    return DocumentRow(**(fields | overrides))
+
+
+def test_status_lists_documents_and_fits_one_message() -> None:
+    message = sb.status_message([_row(n) for n in range(400)])
+    _assert_within_limits([message])
+    text = json.dumps(message)
+    assert "doc0.pdf" in text and "00000000" in text and "2025-01-02 03:04" in text
+    assert "No documents yet" in sb.status_message([])["text"]
+    rejected = sb.status_message(
+        [_row(1, state="rejected", score=None, reject_message="“doc1.pdf” is encrypted.")]
+    )
+    assert "is encrypted" in json.dumps(rejected, ensure_ascii=False)
+
+
+def test_document_status_shows_each_finding_and_who_decided() -> None:
+    findings = [
+        {
+            "finding_id": "f1",
+            "severity": "critical",
+            "title": "No kill switch",
+            "status": "open",
+            "section": None,
+            "page": None,
+            "decided_by": None,
+        },
+        {
+            "finding_id": "f2",
+            "severity": "high",
+            "title": "Undefined threshold",
+            "status": "accepted",
+            "section": "3 Signal",
+            "page": 4,
+            "decided_by": "U55",
+        },
+    ]
+    message = sb.document_status_message(_row(1), findings)
+    text = json.dumps(message, ensure_ascii=False)
+    assert "No kill switch" in text and "3 Signal, page 4" in text
+    assert "accepted by <@U55>" in text
+
+
+def test_history_mirrors_the_event_log() -> None:
+    def event(version: int, kind: str, data: dict[str, Any], actor: str) -> RecordedEvent:
+        return RecordedEvent(
+            position=version,
+            stream_id="document-x",
+            stream_type="document",
+            version=version,
+            event_id=uuid.uuid4(),
+            type=kind,
+            data=data,
+            metadata={"actor": actor},
+            recorded_at=datetime(2025, 1, 2, 3, 4, version, tzinfo=UTC),
+        )
+
+    events = [
+        event(
+            1, "DocumentSubmitted", {"filename": "a.pdf", "size": 2048, "sha256": "ab" * 32}, "U1"
+        ),
+        event(2, "DocumentConverted", {"pages": 3, "sections": 4, "words": 900}, "docsense"),
+        event(3, "FindingRejected", {"finding_id": "f1", "reason": "see <appendix>"}, "U2"),
+    ]
+    message = sb.history_message("a.pdf", events)
+    text = "\n".join(t for b in message["blocks"] for t in _texts(b))
+    assert (
+        text.index("DocumentSubmitted")
+        < text.index("DocumentConverted")
+        < text.index("FindingRejected")
+    )
+    assert "by <@U1>" in text and "by docsense" in text
+    assert "3 pages, 4 sections, 900 words" in text and "see &lt;appendix&gt;" in text
+    assert "2025-01-02 03:04:01" in text
+
+
+def test_stats_gives_acceptance_rate() -> None:
+    text = sb.stats_message(12, 40, 9, 3)["blocks"][1]["text"]["text"]
+    assert "*75%* of decided findings accepted" in text and "28 open" in text
+    assert "No findings decided yet" in sb.stats_message(1, 5, 0, 0)["blocks"][1]["text"]["text"]
+
+
+def test_help_and_unknown_command() -> None:
+    help_text = json.dumps(sb.help_message())
+    for command in ("status", "history", "reanalyze", "export", "stats"):
+        assert f"/docsense {command}" in help_text
+    unknown = sb.unknown_command_message("frobnicate <@U1>")
+    first = unknown["blocks"][0]["text"]["text"]
+    assert "frobnicate &lt;@U1&gt;" in first
+    assert "/docsense export" in json.dumps(unknown)
