@@ -1,0 +1,649 @@
+"""A local stand-in for Slack's Web API and file hosts, reached through the real SDKs.
+
+Tests hand ``slack.api_url`` to ``AsyncWebClient(base_url=...)`` (or ``SLACK_API_URL``), so the
+code under test builds real HTTP requests and parses real responses; only the far end is fake.
+Answers follow Slack's: HTTP 200 with ``ok: false`` for API errors, 429 with ``Retry-After``
+when rate limited, and an HTML login page instead of file bytes when the token is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import mimetypes
+import socket
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+from aiohttp import web
+
+from tests.fakes import API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, USER_ID
+
+JsonObject = dict[str, Any]
+
+LOGIN_PAGE = """<!DOCTYPE html>
+<html lang="en-US">
+<head><meta charset="utf-8"><title>Sign in | Slack</title></head>
+<body><form id="signin_form" action="/signin" method="post">
+<h1>Sign in to docsense-test</h1>
+<input type="email" name="email"><input type="password" name="password">
+<button type="submit" id="signin_btn">Sign in</button>
+</form></body>
+</html>
+"""
+
+# Large enough for any document DocSense accepts; aiohttp's default 1 MiB is not.
+_MAX_BODY = 256 * 1024 * 1024
+_FIRST_TS_MICROS = 1_700_000_000_000_000
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request to a Web API method (or a response_url), as received and answered.
+
+    ``params`` merges query string and body without the token; form-encoded calls keep
+    Slack's JSON-in-a-string arguments (``blocks``, ``view``, ``files``) as strings.
+    """
+
+    method: str
+    params: JsonObject
+    headers: dict[str, str]
+    status: int = 200
+    response: JsonObject = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Download:
+    """One GET of a file URL; ``served_content`` is False when the login page came back."""
+
+    file_id: str
+    headers: dict[str, str]
+    served_content: bool
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file shared through getUploadURLExternal, the upload URL and completeUploadExternal."""
+
+    file_id: str
+    filename: str
+    title: str
+    content: bytes
+    channel_id: str | None
+    thread_ts: str | None
+    initial_comment: str | None
+
+
+@dataclass
+class _File:
+    id: str
+    name: str
+    title: str
+    content: bytes
+    mimetype: str
+    filetype: str
+    user: str
+    created: int
+    login_page: bool = False
+    url_origin: str | None = None
+    shares: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+
+@dataclass
+class _Fault:
+    status: int
+    error: str
+    headers: dict[str, str]
+    times: int
+
+
+class _ApiError(Exception):
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class FakeSlack:
+    """Slack's Web API, file downloads, upload URLs and response_urls on 127.0.0.1.
+
+    Every request is recorded in ``calls`` (file GETs in ``downloads``, finished uploads in
+    ``uploads``); scripted faults replace the next answers of a method.
+    """
+
+    def __init__(
+        self,
+        bot_token: str = "xoxb-test",
+        *,
+        team_id: str = TEAM_ID,
+        bot_user_id: str = BOT_USER_ID,
+        bot_id: str = BOT_ID,
+        app_id: str = API_APP_ID,
+    ) -> None:
+        self.bot_token = bot_token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self.calls: list[Call] = []
+        self.downloads: list[Download] = []
+        self.uploads: list[Upload] = []
+        self._origin: str | None = None
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Condition()
+        self._clock = _FIRST_TS_MICROS
+        self._serial = itertools.count(1)
+        self._files: dict[str, _File] = {}
+        self._pending_uploads: dict[str, tuple[str, bytes | None]] = {}
+        self._messages: dict[str, list[JsonObject]] = {}
+        self._reactions: dict[tuple[str, str], set[str]] = {}
+        self._users: dict[str, JsonObject] = {}
+        self._faults: dict[str, list[_Fault]] = {}
+        self._methods = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "reactions.add": self._reactions_add,
+            "reactions.remove": self._reactions_remove,
+            "files.info": self._files_info,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
+            "views.open": self._views_open,
+            "conversations.replies": self._conversations_replies,
+            "users.info": self._users_info,
+        }
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        app = web.Application(client_max_size=_MAX_BODY)
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_get("/files/{file_id}/{name}", self._handle_download)
+        app.router.add_get("/files/{file_id}/download/{name}", self._handle_download)
+        app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
+        app.router.add_post("/responses/{key}", self._handle_response_url)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        # Binding our own socket is the public way to learn the port the OS picked.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        await web.SockSite(self._runner, sock).start()
+        self._origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def origin(self) -> str:
+        """``http://127.0.0.1:PORT``: the host Slack's file and upload URLs point at."""
+        if self._origin is None:
+            raise RuntimeError("FakeSlack is not running; use it as `async with FakeSlack()`")
+        return self._origin
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for ``AsyncWebClient(base_url=...)`` and ``SLACK_API_URL``."""
+        return f"{self.origin}/api/"
+
+    # -- arranging -------------------------------------------------------------------------
+
+    def add_file(
+        self,
+        file_id: str,
+        name: str,
+        content: bytes,
+        mimetype: str | None = None,
+        *,
+        login_page: bool = False,
+        url_host: str | None = None,
+        filetype: str | None = None,
+        title: str | None = None,
+        user: str = USER_ID,
+        channel: str | None = None,
+        ts: str | None = None,
+        thread_ts: str | None = None,
+    ) -> JsonObject:
+        """Register a file and return its Slack file object (for ``file_share_message``).
+
+        ``login_page`` makes downloads answer with the HTML login page even with the right
+        token, as Slack does when the token lacks ``files:read``. ``url_host`` (an origin such
+        as ``https://evil.example.com``; a bare host means https) puts the file URLs on a
+        foreign host. ``channel``
+        records a share there, at ``ts`` (a fresh ts when omitted).
+        """
+        extension = name.rpartition(".")[2].lower() if "." in name else ""
+        file = _File(
+            id=file_id,
+            name=name,
+            title=title or name,
+            content=content,
+            mimetype=mimetype or mimetypes.guess_type(name)[0] or "application/octet-stream",
+            filetype=filetype or extension or "binary",
+            user=user,
+            created=self._clock // 1_000_000,
+            login_page=login_page,
+            url_origin=url_host if url_host is None or "://" in url_host else f"https://{url_host}",
+        )
+        if channel is not None:
+            file.shares.append((channel, ts or self._next_ts(), thread_ts))
+        self._files[file_id] = file
+        return self.file_object(file_id)
+
+    def add_message(self, channel: str, message: JsonObject) -> None:
+        """Seed channel history (a message dict with ``ts``) for ``conversations.replies``."""
+        self._messages.setdefault(channel, []).append(message)
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        tz: str = "Etc/UTC",
+        is_bot: bool = False,
+    ) -> None:
+        """Make ``users.info`` know a user; unknown users get ``user_not_found``."""
+        self._users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "deleted": False,
+            "real_name": real_name or name,
+            "tz": tz,
+            "tz_offset": 0,
+            "is_bot": is_bot,
+            "profile": {"real_name": real_name or name, "display_name": name},
+        }
+
+    def fail_next(
+        self, method: str, status: int = 429, retry_after: int = 1, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with an HTTP error.
+
+        429 carries ``Retry-After`` and ``ratelimited`` as Slack's rate limiter does; other
+        statuses carry ``internal_error``. The calls are still recorded.
+        """
+        if status < 400:
+            raise ValueError("fail_next is for HTTP errors; use error_next for ok:false answers")
+        if status == 429:
+            fault = _Fault(status, "ratelimited", {"Retry-After": str(retry_after)}, times)
+        else:
+            fault = _Fault(status, "internal_error", {}, times)
+        self._faults.setdefault(method, []).append(fault)
+
+    def error_next(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 200 and ``ok: false``."""
+        self._faults.setdefault(method, []).append(_Fault(200, error, {}, times))
+
+    def response_url(self) -> str:
+        """A fresh response_url on the fake; posts to it are recorded as ``response_url`` calls."""
+        return f"{self.origin}/responses/{next(self._serial)}"
+
+    # -- inspecting ------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5) -> list[Call]:
+        """Wait until ``method`` has been called ``count`` times; return those calls.
+
+        Code under test often answers Slack from background tasks, so tests wait for the
+        effect instead of sleeping.
+        """
+        try:
+            async with asyncio.timeout(timeout), self._changed:
+                await self._changed.wait_for(lambda: len(self.calls_to(method)) >= count)
+        except TimeoutError:
+            seen = [call.method for call in self.calls]
+            raise AssertionError(
+                f"expected {count} call(s) to {method} within {timeout}s; calls so far: {seen}"
+            ) from None
+        return self.calls_to(method)
+
+    def file_object(self, file_id: str) -> JsonObject:
+        """The file as ``files.info`` returns it: URLs on the fake unless ``url_host`` was set."""
+        file = self._files[file_id]
+        origin = file.url_origin or self.origin
+        name = quote(file.name)
+        shares: dict[str, dict[str, list[JsonObject]]] = {}
+        listed: dict[str, list[str]] = {"channels": [], "groups": [], "ims": []}
+        for channel, ts, thread_ts in file.shares:
+            share: JsonObject = {
+                "reply_users": [],
+                "reply_users_count": 0,
+                "reply_count": 0,
+                "ts": ts,
+                "channel_name": channel.lower(),
+                "team_id": self.team_id,
+            }
+            if thread_ts is not None:
+                share["thread_ts"] = thread_ts
+            visibility = "public" if channel.startswith("C") else "private"
+            shares.setdefault(visibility, {}).setdefault(channel, []).append(share)
+            kind = {"G": "groups", "D": "ims"}.get(channel[:1], "channels")
+            listed[kind].append(channel)
+        return {
+            "id": file.id,
+            "created": file.created,
+            "timestamp": file.created,
+            "name": file.name,
+            "title": file.title,
+            "mimetype": file.mimetype,
+            "filetype": file.filetype,
+            "pretty_type": file.filetype.upper(),
+            "user": file.user,
+            "user_team": self.team_id,
+            "editable": False,
+            "size": len(file.content),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": bool(listed["channels"]),
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": f"{origin}/files/{file.id}/{name}",
+            "url_private_download": f"{origin}/files/{file.id}/download/{name}",
+            "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{file.user}/{file.id}/{name}",
+            "comments_count": 0,
+            "is_starred": False,
+            "shares": shares,
+            **listed,
+            "has_rich_preview": False,
+            "file_access": "visible",
+        }
+
+    def file_url(self, file_id: str) -> str:
+        """The file's ``url_private_download``."""
+        return str(self.file_object(file_id)["url_private_download"])
+
+    def reactions_on(self, channel: str, ts: str) -> set[str]:
+        """Reaction names currently on a message, after every add and remove."""
+        return set(self._reactions.get((channel, ts), set()))
+
+    # -- HTTP handlers ---------------------------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _read_params(request)
+        token = params.pop("token", None) or _bearer_token(request)
+        status, headers, body = self._answer(method, params, token)
+        await self._record(Call(method, params, dict(request.headers), status, body))
+        return web.json_response(body, status=status, headers=headers)
+
+    def _answer(
+        self, method: str, params: JsonObject, token: str | None
+    ) -> tuple[int, dict[str, str], JsonObject]:
+        handler = self._methods.get(method)
+        if handler is None:
+            return 200, {}, _error("unknown_method")
+        if token is None:
+            return 200, {}, _error("not_authed")
+        if token != self.bot_token:
+            return 200, {}, _error("invalid_auth")
+        fault = self._take_fault(method)
+        if fault is not None:
+            return fault.status, fault.headers, _error(fault.error)
+        try:
+            return 200, {}, {"ok": True, **handler(params)}
+        except _ApiError as exc:
+            return 200, {}, _error(exc.error)
+
+    async def _handle_download(self, request: web.Request) -> web.Response:
+        file = self._files.get(request.match_info["file_id"])
+        if file is None or request.match_info["name"] != file.name:
+            raise web.HTTPNotFound()
+        served = _bearer_token(request) == self.bot_token and not file.login_page
+        self.downloads.append(Download(file.id, dict(request.headers), served))
+        if not served:
+            return web.Response(text=LOGIN_PAGE, content_type="text/html")
+        return web.Response(body=file.content, headers={"Content-Type": file.mimetype})
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if file_id not in self._pending_uploads:
+            raise web.HTTPNotFound()
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            parts = [value for value in form.values() if isinstance(value, web.FileField)]
+            if not parts:
+                raise web.HTTPBadRequest(text="no file part")
+            content = parts[0].file.read()
+        else:
+            content = await request.read()
+        filename, _ = self._pending_uploads[file_id]
+        self._pending_uploads[file_id] = (filename, content)
+        return web.Response(text=f"OK - {len(content)}")
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        params = await _read_params(request)
+        await self._record(Call("response_url", params, dict(request.headers)))
+        return web.Response(text="ok")
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.times -= 1
+        if fault.times <= 0:
+            queue.pop(0)
+        return fault
+
+    def _next_ts(self) -> str:
+        self._clock += 100
+        return f"{self._clock // 1_000_000}.{self._clock % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._serial):08d}"
+
+    def _find_message(self, channel: str, ts: str) -> JsonObject:
+        for message in self._messages.get(channel, []):
+            if message.get("ts") == ts:
+                return message
+        raise _ApiError("message_not_found")
+
+    def _post_as_bot(self, channel: str, fields: JsonObject) -> JsonObject:
+        message = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+            "ts": self._next_ts(),
+            **fields,
+        }
+        self._messages.setdefault(channel, []).append(message)
+        return message
+
+    # -- Web API methods -------------------------------------------------------------------
+
+    def _auth_test(self, params: JsonObject) -> JsonObject:
+        return {
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": "DocSense Test",
+            "user": "docsense",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: JsonObject) -> JsonObject:
+        channel = _required(params, "channel", "channel_not_found")
+        if not any(params.get(key) for key in ("text", "blocks", "attachments")):
+            raise _ApiError("no_text")
+        fields: JsonObject = {"text": params.get("text", "")}
+        if params.get("blocks"):
+            fields["blocks"] = _structured(params["blocks"])
+        if params.get("thread_ts"):
+            fields["thread_ts"] = params["thread_ts"]
+        message = self._post_as_bot(channel, fields)
+        return {"channel": channel, "ts": message["ts"], "message": message}
+
+    def _chat_update(self, params: JsonObject) -> JsonObject:
+        channel = _required(params, "channel", "channel_not_found")
+        message = self._find_message(channel, _required(params, "ts", "message_not_found"))
+        if "text" in params:
+            message["text"] = params["text"]
+        if "blocks" in params:
+            message["blocks"] = _structured(params["blocks"])
+        return {
+            "channel": channel,
+            "ts": message["ts"],
+            "text": message["text"],
+            "message": message,
+        }
+
+    def _chat_post_ephemeral(self, params: JsonObject) -> JsonObject:
+        _required(params, "channel", "channel_not_found")
+        _required(params, "user", "user_not_in_channel")
+        return {"message_ts": self._next_ts()}
+
+    def _reactions_add(self, params: JsonObject) -> JsonObject:
+        names = self._reactions.setdefault(_reaction_target(params), set())
+        name = _required(params, "name", "invalid_name")
+        if name in names:
+            raise _ApiError("already_reacted")
+        names.add(name)
+        return {}
+
+    def _reactions_remove(self, params: JsonObject) -> JsonObject:
+        names = self._reactions.get(_reaction_target(params), set())
+        name = _required(params, "name", "invalid_name")
+        if name not in names:
+            raise _ApiError("no_reaction")
+        names.remove(name)
+        return {}
+
+    def _files_info(self, params: JsonObject) -> JsonObject:
+        file_id = _required(params, "file", "file_not_found")
+        if file_id not in self._files:
+            raise _ApiError("file_not_found")
+        return {
+            "file": self.file_object(file_id),
+            "comments": [],
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _files_get_upload_url_external(self, params: JsonObject) -> JsonObject:
+        filename = _required(params, "filename", "invalid_arguments")
+        _required(params, "length", "invalid_arguments")
+        file_id = self._next_id("F")
+        self._pending_uploads[file_id] = (filename, None)
+        return {"upload_url": f"{self.origin}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, params: JsonObject) -> JsonObject:
+        channel = params.get("channel_id")
+        thread_ts = params.get("thread_ts")
+        comment = params.get("initial_comment")
+        completed: list[JsonObject] = []
+        for item in _structured(_required(params, "files", "invalid_arguments")):
+            filename, content = self._pending_uploads.get(item["id"], ("", None))
+            if content is None:
+                raise _ApiError("file_not_found")
+            del self._pending_uploads[item["id"]]
+            title = item.get("title") or filename
+            self.add_file(item["id"], filename, content, title=title, user=self.bot_user_id)
+            self.uploads.append(
+                Upload(item["id"], filename, title, content, channel, thread_ts, comment)
+            )
+            completed.append({"id": item["id"], "title": title})
+        if channel is not None:
+            fields: JsonObject = {"text": comment or ""}
+            if thread_ts is not None:
+                fields["thread_ts"] = thread_ts
+            share = self._post_as_bot(channel, fields)
+            for item in completed:
+                self._files[item["id"]].shares.append((channel, share["ts"], thread_ts))
+            share["files"] = [self.file_object(item["id"]) for item in completed]
+        return {"files": completed}
+
+    def _views_open(self, params: JsonObject) -> JsonObject:
+        _required(params, "trigger_id", "invalid_trigger_id")
+        view = _structured(_required(params, "view", "invalid_arguments"))
+        view_id = self._next_id("V")
+        return {
+            "view": {
+                "id": view_id,
+                "team_id": self.team_id,
+                "private_metadata": "",
+                "callback_id": "",
+                "external_id": "",
+                **view,
+                "state": {"values": {}},
+                "hash": f"{self._clock}.{view_id.lower()}",
+                "previous_view_id": None,
+                "root_view_id": view_id,
+                "app_id": self.app_id,
+                "app_installed_team_id": self.team_id,
+                "bot_id": self.bot_id,
+            }
+        }
+
+    def _conversations_replies(self, params: JsonObject) -> JsonObject:
+        channel = _required(params, "channel", "channel_not_found")
+        ts = _required(params, "ts", "thread_not_found")
+        history = self._messages.get(channel, [])
+        thread = [m for m in history if m.get("ts") == ts or m.get("thread_ts") == ts]
+        if not thread:
+            raise _ApiError("thread_not_found")
+        thread.sort(key=lambda message: float(message["ts"]))
+        return {"messages": thread, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def _users_info(self, params: JsonObject) -> JsonObject:
+        user = self._users.get(_required(params, "user", "user_not_found"))
+        if user is None:
+            raise _ApiError("user_not_found")
+        return {"user": user}
+
+
+def _error(error: str) -> JsonObject:
+    return {"ok": False, "error": error}
+
+
+def _required(params: JsonObject, name: str, error: str) -> Any:
+    value = params.get(name)
+    if value in (None, ""):
+        raise _ApiError(error)
+    return value
+
+
+def _reaction_target(params: JsonObject) -> tuple[str, str]:
+    channel = _required(params, "channel", "channel_not_found")
+    return channel, _required(params, "timestamp", "message_not_found")
+
+
+def _structured(value: Any) -> Any:
+    """Form-encoded calls carry blocks, views and file lists as JSON strings, JSON calls don't."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _bearer_token(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token if scheme == "Bearer" and token else None
+
+
+async def _read_params(request: web.Request) -> JsonObject:
+    """Query string plus body, whichever of JSON and form encoding the caller chose."""
+    params: JsonObject = dict(request.query)
+    if request.content_type == "application/json":
+        params.update(await request.json())
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        params.update((await request.post()).items())
+    return params
