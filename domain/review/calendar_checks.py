@@ -83,15 +83,10 @@ def review_calendar(context: Context) -> Iterator[Draft]:
     yield from _alignment(context)
 
 
-def _sentences(context: Context) -> Iterator[Span]:
-    for section_text in context.sections:
-        yield from section_text.sentences
-
-
 def _day_counts(context: Context) -> Iterator[Draft]:
-    if _DAY_CONVENTION.search(context.text):
+    if context.document.search(_DAY_CONVENTION):
         return
-    for sentence in _sentences(context):
+    for sentence in context.sentences_for(_PERIOD):
         text = sentence.section.text
         for match in _PERIOD.finditer(text, sentence.start, sentence.end):
             before = text[
@@ -137,7 +132,7 @@ def _once(
     pattern: re.Pattern[str],
     build: Callable[[Context, Span, re.Match[str]], Draft],
 ) -> Iterator[Draft]:
-    for sentence in _sentences(context):
+    for sentence in context.sentences_for(pattern):
         match = pattern.search(sentence.section.text, sentence.start, sentence.end)
         if match is not None:
             yield build(context, sentence, match)
@@ -186,9 +181,10 @@ def _alignment(context: Context) -> Iterator[Draft]:
     if not _no_time_zone(context):
         return
     best: tuple[int, Span] | None = None
-    for sentence in _sentences(context):
-        regions = sum(1 for region in _REGION_PATTERNS if region.search(sentence.text))
-        score = regions + (2 if _ALIGNMENT.search(sentence.text) else 0)
+    for sentence, patterns in context.screen(*_REGION_PATTERNS, _ALIGNMENT):
+        regions = sum(1 for p in patterns if p is not _ALIGNMENT and p.search(sentence.text))
+        aligned = _ALIGNMENT in patterns and _ALIGNMENT.search(sentence.text)
+        score = regions + (2 if aligned else 0)
         if score >= 2 and (best is None or score > best[0]):
             best = (score, sentence)
     if best is None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from domain.ir import DocumentIR, Section
 from domain.review.doctype import DocumentKind, classify
+from domain.review.screen import Haystack, needles
 from domain.review.text import SectionText, Span, has_number
 
 _BACKGROUND = re.compile(
@@ -41,17 +44,77 @@ def content_words(text: str) -> set[str]:
 class Context:
     ir: DocumentIR
     kind: DocumentKind = field(init=False)
+    _word_sections: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.kind = classify(self.ir)
+        self.kind = classify(self.ir.title, self.document)
 
     @cached_property
     def text(self) -> str:
         return self.ir.text
 
     @cached_property
+    def document(self) -> Haystack:
+        """The whole text (headings included), for whole-document searches."""
+        return Haystack(self.text)
+
+    @cached_property
     def sections(self) -> list[SectionText]:
         return [SectionText(section) for section in self.ir.sections]
+
+    @cached_property
+    def _joined(self) -> tuple[str, list[int]]:
+        """Every section's folded text, joined, and where each starts: one `find` per needle
+        walks the whole document."""
+        starts, offset = [], 0
+        for section in self.sections:
+            starts.append(offset)
+            offset += len(section.folded) + 1
+        return "\n".join(section.folded for section in self.sections), starts
+
+    def _sections_with(self, word: str) -> list[int]:
+        """Indexes of the sections whose folded text contains `word`; checks share words."""
+        found = self._word_sections.get(word)
+        if found is None:
+            joined, starts = self._joined
+            found = []
+            position = joined.find(word) if self.document.has(word) else -1
+            while position != -1:
+                found.append(bisect.bisect_right(starts, position) - 1)
+                following = starts[found[-1] + 1] if found[-1] + 1 < len(starts) else len(joined)
+                position = joined.find(word, following)
+            self._word_sections[word] = found
+        return found
+
+    def screen(self, *patterns: re.Pattern[str]) -> Iterator[tuple[Span, list[re.Pattern[str]]]]:
+        """Each sentence one of `patterns` may match, in document order, with those of
+        `patterns` (in the order given) that may match it. No pattern matches a sentence it
+        is not listed with, so a check can skip the rest without changing a result."""
+        owners: dict[str, set[re.Pattern[str]]] = defaultdict(set)
+        always: set[re.Pattern[str]] = set()
+        for pattern in patterns:
+            words = needles(pattern)
+            if words is None:
+                always.add(pattern)
+            for word in words or ():
+                owners[word].add(pattern)
+        hits: dict[int, list[str]] = defaultdict(list)
+        for word in owners:
+            for index in self._sections_with(word):
+                hits[index].append(word)
+        for index in range(len(self.sections)) if always else sorted(hits):
+            section, words = self.sections[index], hits.get(index, [])
+            for sentence in section.sentences:
+                possible = set(always)
+                for word in words:
+                    if section.folded.find(word, sentence.start, sentence.end) != -1:
+                        possible |= owners[word]
+                if possible:
+                    yield sentence, [pattern for pattern in patterns if pattern in possible]
+
+    def sentences_for(self, *patterns: re.Pattern[str]) -> Iterator[Span]:
+        """The sentences `screen` lists for `patterns`."""
+        return (sentence for sentence, _ in self.screen(*patterns))
 
     @cached_property
     def order(self) -> dict[str, int]:

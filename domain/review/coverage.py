@@ -54,7 +54,7 @@ def is_covered(rule: Rule, context: Context) -> bool:
     if pattern is None:
         return True
     text = context.text
-    for match in pattern.finditer(text):
+    for match in context.document.finditer(pattern):
         if not rule.with_number or _sentence_has_number(text, match.start(), match.end()):
             return True
     return False
@@ -62,7 +62,7 @@ def is_covered(rule: Rule, context: Context) -> bool:
 
 def is_required(rule: Rule, context: Context) -> bool:
     pattern = _compiled(rule).required_if
-    return pattern is None or pattern.search(context.text) is not None
+    return pattern is None or context.document.search(pattern) is not None
 
 
 def review_coverage(context: Context, answered: set[str]) -> Iterator[Draft]:
@@ -122,7 +122,7 @@ def _area_gap(area: Area, rules: list[Rule], context: Context) -> Draft:
 
 
 def _red_flag(rule: Rule, flag: RedFlag, context: Context) -> Iterator[Draft]:
-    if flag.unless_document and _pattern(flag.unless_document).search(context.text):
+    if flag.unless_document and context.document.search(_pattern(flag.unless_document)):
         return
     pattern = _pattern(flag.pattern)
     unless = _pattern(flag.unless_sentence) if flag.unless_sentence else None
@@ -131,29 +131,28 @@ def _red_flag(rule: Rule, flag: RedFlag, context: Context) -> Iterator[Draft]:
     severity = flag.severity or rule.severity
     if flag.unless_covered:
         severity = absence_severity(severity, rule.scope, context.kind)
-    for section in context.sections:
-        for sentence in section.sentences:
-            text = sentence.text
-            for match in pattern.finditer(text):
-                if unless is not None and unless.search(text):
-                    break
-                if flag.min_value is not None and not _exceeds(match.group(), flag.min_value):
-                    continue
-                words = " ".join(match.group().split())
-                start = sentence.start + match.start()
-                yield Draft(
-                    rule=f"{rule.id}/{flag.name}",
-                    category=rule.category,
-                    severity=severity,
-                    title=flag.title.format(match=words),
-                    detail=flag.detail.format(match=words),
-                    suggestion=rule.suggestion,
-                    span=quote_span(sentence, start, start + len(match.group())),
-                    checklist_id=rule.id,
-                )
-                if flag.once:
-                    return
+    for sentence in context.sentences_for(pattern):
+        text = sentence.text
+        for match in pattern.finditer(text):
+            if unless is not None and unless.search(text):
                 break
+            if flag.min_value is not None and not _exceeds(match.group(), flag.min_value):
+                continue
+            words = " ".join(match.group().split())
+            start = sentence.start + match.start()
+            yield Draft(
+                rule=f"{rule.id}/{flag.name}",
+                category=rule.category,
+                severity=severity,
+                title=flag.title.format(match=words),
+                detail=flag.detail.format(match=words),
+                suggestion=rule.suggestion,
+                span=quote_span(sentence, start, start + len(match.group())),
+                checklist_id=rule.id,
+            )
+            if flag.once:
+                return
+            break
 
 
 def _exceeds(matched: str, minimum: float) -> bool:

@@ -23,8 +23,8 @@ import re
 from typing import Literal
 
 from domain.findings import SEVERITIES, Severity
-from domain.ir import DocumentIR
 from domain.review.rules import Scope
+from domain.review.screen import Haystack
 
 DocumentKind = Literal["live", "strategy", "index"]
 
@@ -63,14 +63,14 @@ _SHIFT: dict[Scope, dict[DocumentKind, int | None]] = {
 }
 
 
-def classify(ir: DocumentIR) -> DocumentKind:
-    text = ir.text
-    live = sum(1 for marker in _LIVE_MARKERS if marker.search(text))
+def classify(title: str, document: Haystack) -> DocumentKind:
+    """`document` is the text, headings included."""
+    live = sum(1 for marker in _LIVE_MARKERS if document.search(marker))
     if live >= 2:
         return "live"
-    index_hits = sum(1 for marker in _INDEX_MARKERS if marker.search(f"{ir.title}\n{text}"))
-    titled = _INDEX_TITLE.search(ir.title) is not None
-    if (titled and index_hits >= 1) or index_hits >= 2:
+    titled = Haystack(f"{title}\n{document.text}")
+    index_hits = sum(1 for marker in _INDEX_MARKERS if titled.search(marker))
+    if (_INDEX_TITLE.search(title) is not None and index_hits >= 1) or index_hits >= 2:
         return "index"
     return "strategy"
 

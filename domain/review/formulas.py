@@ -129,7 +129,7 @@ def locate(context: Context, formula: Formula) -> Span | None:
 def review_formulas(context: Context) -> Iterator[Draft]:
     defined = _defined_names(context)
     text = context.text
-    guarded = _ZERO_GUARD.search(text) is not None
+    guarded = context.document.search(_ZERO_GUARD) is not None
     for formula in context.ir.formulas:
         span = locate(context, formula)
         if span is None or not is_verbatim(span.text, span.section.text):
@@ -255,7 +255,7 @@ def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
 
 def _price_without_type(context: Context) -> Draft | None:
     """'Current Price / Historical Price' with no word anywhere on close, open or VWAP."""
-    if _PRICE_TYPE.search(context.text):
+    if context.document.search(_PRICE_TYPE):
         return None
     for formula in context.ir.formulas:
         if _PRICE.search(formula.text):

@@ -7,10 +7,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from domain.ir import CrossReference
+from domain.ir import CrossReference, DocumentIR
 from domain.review.checklist import VENDORS
 from domain.review.context import Context
 from domain.review.draft import Draft
+from domain.review.screen import Haystack
 from domain.review.text import Span, normalise, quote_span
 
 _REFERENCE = re.compile(
@@ -39,20 +40,43 @@ class _Missing:
     span: Span
 
 
-def _resolvable(context: Context, kind: str, target: str) -> bool:
-    """An own-text check, used for references the semantic layer did not list."""
-    kind = kind.lower()
-    if kind == "section":
-        return any(
-            (s.number or "").rstrip(".") == target or (s.number or "").startswith(f"{target}.")
-            for s in context.ir.sections
+@dataclass(frozen=True, slots=True)
+class _Targets:
+    """What a reference can point at, indexed once: a long document cites hundreds of
+    sections, and scanning every heading for each citation made the check quadratic."""
+
+    # Section numbers without a trailing dot, and every dotted prefix of one ("2.1" of "2.1.3").
+    sections: frozenset[str]
+    tables: frozenset[str | None]
+    # Section titles and table captions. NUL neither matches `\s` nor is a word character,
+    # so a label found here is found in one title, exactly as when searched one by one.
+    labels: Haystack
+
+    @classmethod
+    def of(cls, ir: DocumentIR) -> _Targets:
+        numbers = [(s.number or "").rstrip(".") for s in ir.sections]
+        prefixes = [
+            (s.number or "")[:dot]
+            for s in ir.sections
+            for dot, char in enumerate(s.number or "")
+            if char == "."
+        ]
+        labels = "\0".join([*(s.title for s in ir.sections), *(t.caption or "" for t in ir.tables)])
+        return cls(
+            sections=frozenset(numbers + prefixes),
+            tables=frozenset(t.number for t in ir.tables),
+            labels=Haystack(labels),
         )
-    if kind == "table" and any(t.number == target for t in context.ir.tables):
-        return True
-    label = re.compile(rf"\b{kind}\s+{re.escape(target)}\b", re.IGNORECASE)
-    if any(label.search(s.title) for s in context.ir.sections):
-        return True
-    return any(label.search(t.caption or "") for t in context.ir.tables)
+
+    def resolvable(self, kind: str, target: str) -> bool:
+        """An own-text check, used for references the semantic layer did not list."""
+        kind = kind.lower()
+        if kind == "section":
+            return target in self.sections
+        if kind == "table" and target in self.tables:
+            return True
+        label = re.compile(rf"\b{kind}\s+{re.escape(target)}\b", re.IGNORECASE)
+        return self.labels.search(label) is not None
 
 
 def _from_ir(context: Context, reference: CrossReference) -> _Missing | None:
@@ -68,18 +92,18 @@ def _from_ir(context: Context, reference: CrossReference) -> _Missing | None:
 
 
 def _own(context: Context) -> Iterator[_Missing]:
-    for section_text in context.sections:
-        for sentence in section_text.sentences:
-            for match in _REFERENCE.finditer(sentence.text):
-                kind, target = match.group("kind"), match.group("target")
-                if not _resolvable(context, kind, target):
-                    start = sentence.start + match.start()
-                    yield _Missing(
-                        kind.lower(),
-                        f"{kind} {target}",
-                        match.group(),
-                        quote_span(sentence, start, start + len(match.group())),
-                    )
+    targets = _Targets.of(context.ir)
+    for sentence in context.sentences_for(_REFERENCE):
+        for match in _REFERENCE.finditer(sentence.text):
+            kind, target = match.group("kind"), match.group("target")
+            if not targets.resolvable(kind, target):
+                start = sentence.start + match.start()
+                yield _Missing(
+                    kind.lower(),
+                    f"{kind} {target}",
+                    match.group(),
+                    quote_span(sentence, start, start + len(match.group())),
+                )
 
 
 def review_references(context: Context) -> Iterator[Draft]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from domain.findings import Evidence
 from domain.ir import Section
+from domain.review.screen import fold
 
 _WS = re.compile(r"\s+")
 _BULLET = re.compile(r"[-*•·▪◦–]\s+|\(?(?:\d{1,2}|[a-z])[.)]\s+")
@@ -44,7 +45,13 @@ def normalise(text: str) -> str:
 
 
 def is_verbatim(quote: str, text: str) -> bool:
-    return bool(quote.strip()) and normalise(quote) in normalise(text)
+    return bool(quote.strip()) and normalise(quote) in _normalised(text)
+
+
+@lru_cache(maxsize=16)
+def _normalised(text: str) -> str:
+    """Every finding in a section checks its quote against the same section text."""
+    return normalise(text)
 
 
 def has_number(text: str) -> bool:
@@ -81,17 +88,23 @@ class Span:
 
 def _line_breaks_sentence(text: str, newline: int) -> bool:
     """PDF and DOCX text wraps lines mid-sentence; only real list items and paragraph
-    ends, and formula lines, start a new sentence."""
-    before = text[:newline].rstrip(" \t")
-    after_full = text[newline + 1 :]
-    after = after_full.lstrip(" \t")
-    if not before or not after or after.startswith("\n") or before.endswith("\n"):
+    ends, and formula lines, start a new sentence. Works on offsets, not copies, so a long
+    section costs the same per line as a short one."""
+    before = newline
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    after = newline + 1
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    if before == 0 or after == len(text) or text[after] == "\n" or text[before - 1] == "\n":
         return True
-    if before[-1] in ".:;!?" or _BULLET.match(after):
+    if text[before - 1] in ".:;!?" or _BULLET.match(text, after):
         return True
-    previous_line = before.rsplit("\n", 1)[-1]
-    next_line = after.split("\n", 1)[0]
-    return "=" in previous_line or "=" in next_line
+    line_start = text.rfind("\n", 0, before) + 1
+    line_end = text.find("\n", after)
+    return text.find("=", line_start, before) != -1 or (
+        text.find("=", after, len(text) if line_end == -1 else line_end) != -1
+    )
 
 
 @dataclass(frozen=True)
@@ -105,9 +118,11 @@ class SectionText:
     def sentences(self) -> list[Span]:
         text = self.section.text
         cuts = [0]
-        for index, char in enumerate(text):
-            if char == "\n" and _line_breaks_sentence(text, index):
-                cuts.append(index + 1)
+        newline = text.find("\n")
+        while newline != -1:
+            if _line_breaks_sentence(text, newline):
+                cuts.append(newline + 1)
+            newline = text.find("\n", newline + 1)
         for match in _SENTENCE_END.finditer(text):
             if match.group().startswith(";") or not _ABBREVIATION.search(
                 text[max(0, match.start() - 12) : match.start()]
@@ -120,6 +135,11 @@ class SectionText:
             if span is not None:
                 spans.append(span)
         return spans
+
+    @cached_property
+    def folded(self) -> str:
+        """The text as `screen` searches it, offset for offset."""
+        return fold(self.section.text)
 
     def sentence_at(self, offset: int) -> Span:
         for span in self.sentences:

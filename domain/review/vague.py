@@ -204,6 +204,8 @@ ENTRIES: tuple[_Entry, ...] = (
     ),
 )
 
+_BY_PATTERN = {entry.pattern: entry for entry in ENTRIES}
+
 _SEVERITY: dict[Kind, dict[Role, Severity | None]] = {
     "threshold": {"selection": "critical", "rule": "critical", "background": "low"},
     "frequency": {"selection": "high", "rule": "high", "background": "low"},
@@ -265,16 +267,17 @@ def _title(entry: _Entry, matched: str, sentence: str, owner: str | None) -> str
 
 
 def review_vague(context: Context) -> Iterator[Draft]:
-    for section_text in context.sections:
-        section = section_text.section
-        section_role = role(context, section)
-        for sentence in section_text.sentences:
-            yield from _sentence(context, sentence, section_role)
+    for sentence, patterns in context.screen(*_BY_PATTERN):
+        entries = [_BY_PATTERN[pattern] for pattern in patterns]
+        yield from _sentence(context, sentence, role(context, sentence.section), entries)
 
 
-def _sentence(context: Context, sentence: Span, section_role: Role) -> Iterator[Draft]:
+def _sentence(
+    context: Context, sentence: Span, section_role: Role, entries: list[_Entry]
+) -> Iterator[Draft]:
+    """The first of `entries` (those that may match, in lexicon order) that is vague here."""
     text = sentence.section.text
-    for entry in ENTRIES:
+    for entry in entries:
         severity = _SEVERITY[entry.kind][section_role]
         if severity is None:
             continue
@@ -354,17 +357,16 @@ def review_comparisons(context: Context) -> Iterator[Draft]:
     the document never defines, measures or sources."""
     defined = {d.term.lower() for d in context.ir.definitions}
     defined |= {f.lhs.lower() for f in context.ir.formulas if f.lhs}
-    for section_text in context.sections:
-        section_role = role(context, section_text.section)
-        if section_role == "background":
+    for sentence, patterns in context.screen(_COMPARATOR, *_BY_PATTERN):
+        section_role = role(context, sentence.section)
+        if patterns[0] is not _COMPARATOR or section_role == "background":
             continue
-        for sentence in section_text.sentences:
-            # The lexicon already judged this sentence, with better knowledge of the words.
-            if any(entry.pattern.search(sentence.text) for entry in ENTRIES):
-                continue
-            draft = _comparison(context, sentence, section_role, defined)
-            if draft is not None:
-                yield draft
+        # The lexicon already judged this sentence, with better knowledge of the words.
+        if any(pattern.search(sentence.text) for pattern in patterns[1:]):
+            continue
+        draft = _comparison(context, sentence, section_role, defined)
+        if draft is not None:
+            yield draft
 
 
 def _comparison(
@@ -419,26 +421,25 @@ _PROPER_NAME = re.compile(
 def review_unnamed_referents(context: Context) -> Iterator[Draft]:
     """'Outperforms the benchmark' when no benchmark is named anywhere in the document."""
     reported: set[str] = set()
-    for section_text in context.sections:
-        for sentence in section_text.sentences:
-            for match in _REFERENT.finditer(sentence.text):
-                what = match.group("what").lower()
-                if what in reported or _named(context, what):
-                    continue
-                reported.add(what)
-                start = sentence.start + match.start()
-                yield Draft(
-                    rule="unnamed-reference-point",
-                    category="ambiguous_methodology",
-                    severity="high",
-                    title=f"{_capitalise(what)} is never named",
-                    detail=f"The text relies on '{' '.join(match.group().split())}', but no "
-                    f"{what} is identified anywhere, so performance, risk and any relative "
-                    "constraint cannot be measured.",
-                    suggestion=f"Name the {what} exactly (provider, index name, total or price "
-                    "return, currency), e.g. 'MSCI World Net Total Return USD'.",
-                    span=quote_span(sentence, start, start + len(match.group())),
-                )
+    for sentence in context.sentences_for(_REFERENT):
+        for match in _REFERENT.finditer(sentence.text):
+            what = match.group("what").lower()
+            if what in reported or _named(context, what):
+                continue
+            reported.add(what)
+            start = sentence.start + match.start()
+            yield Draft(
+                rule="unnamed-reference-point",
+                category="ambiguous_methodology",
+                severity="high",
+                title=f"{_capitalise(what)} is never named",
+                detail=f"The text relies on '{' '.join(match.group().split())}', but no "
+                f"{what} is identified anywhere, so performance, risk and any relative "
+                "constraint cannot be measured.",
+                suggestion=f"Name the {what} exactly (provider, index name, total or price "
+                "return, currency), e.g. 'MSCI World Net Total Return USD'.",
+                span=quote_span(sentence, start, start + len(match.group())),
+            )
 
 
 def _named(context: Context, what: str) -> bool:

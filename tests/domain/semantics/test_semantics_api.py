@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from domain.ir import Section, Table
@@ -59,16 +57,14 @@ def test_deterministic() -> None:
     assert extract_semantics(*_document()) == extract_semantics(*_document())
 
 
-def test_long_document_is_fast() -> None:
-    """About 150 pages (75,000 words) of strategy prose in well under a second."""
+def test_long_document() -> None:
+    """About 150 pages (75,000 words) of strategy prose: every page's formula is found. Speed
+    is measured by tests/benchmarks/ingest_bench.py, not asserted here."""
     page = _SIGNAL + "\n" + "The desk reviews the book daily and escalates breaches. " * 50
     sections = [
         Section(id=f"s{n}", number=str(n), title=f"Part {n}", text=page, page_start=n)
         for n in range(1, 151)
     ]
     assert sum(len(s.text.split()) for s in sections) > 70_000
-    started = time.perf_counter()
     result = extract_semantics(sections, [])
-    elapsed = time.perf_counter() - started
     assert len(result.formulas) == 150
-    assert elapsed < 1.0
