@@ -24,7 +24,6 @@ from bot.logs import configure_logging
 from bot.runtime import Runtime, database_dsn, migrate_database, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import print_documents, print_history, print_review
-from domain import events as ev
 from domain.document import DocumentError
 from domain.queries import (
     DocumentNotFound,
@@ -127,14 +126,8 @@ async def _review(settings: Settings, files: list[Path], output: OutputFormat) -
     async with open_runtime(settings) as runtime:
         for path, data in contents:
             document_id = uuid.uuid5(CLI_NAMESPACE, f"cli:{path.resolve()}")
-            submit = SubmitDocument(
-                document_id=document_id,
-                filename=path.name,
-                media_type=mimetypes.guess_type(path.name)[0],
-                data=data,
-                source=ev.Source(kind="cli"),
-                actor="cli",
-            )
+            media_type = mimetypes.guess_type(path.name)[0]
+            submit = SubmitDocument.local(document_id, path.name, media_type, data, actor="cli")
             with stderr.status(f"Reviewing {path.name}…", spinner="dots"):
                 await runtime.documents.submit(submit)
                 result = await runtime.documents.review(
@@ -214,6 +207,20 @@ def history_command(
             await runtime.catch_up()
             row = await find_document(runtime.pool, document)
             print_history(stdout, await history(runtime.store, row.id))
+
+    _run(work)
+
+
+@app.command()
+def serve() -> None:
+    """Run the Slack app, job workers, projections and the metrics/health sidecar."""
+
+    async def work(settings: Settings) -> None:
+        from bot.serve import serve_until_stopped
+
+        settings.require_slack()
+        async with open_runtime(settings) as runtime:
+            await serve_until_stopped(runtime, settings)
 
     _run(work)
 

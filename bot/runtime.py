@@ -62,15 +62,16 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         dsn, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
     )
     store = EventStore(pool)
+    jobs = JobQueue(pool, lease=timedelta(seconds=settings.job_lease_seconds))
     try:
         yield Runtime(
             settings=settings,
             dsn=dsn,
             pool=pool,
             store=store,
-            jobs=JobQueue(pool, lease=timedelta(seconds=settings.job_lease_seconds)),
+            jobs=jobs,
             documents=DocumentService(
-                store, partial(ingest_in_worker, max_bytes=settings.max_upload_bytes)
+                store, partial(ingest_in_worker, max_bytes=settings.max_upload_bytes), jobs
             ),
             projectors=(Projector(store, DocumentsProjection()),),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eventstore.embedded import DEFAULT_DATA_DIR
@@ -17,6 +17,22 @@ from eventstore.embedded import DEFAULT_DATA_DIR
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    slack_bot_token: SecretStr | None = Field(
+        None, description="Bot token (xoxb-...); needed by `docsense serve`."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Verifies that HTTP requests come from Slack (HTTP mode)."
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, description="App-level token (xapp-...); when set, serve uses Socket Mode."
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/", description="Slack Web API base URL (proxies, GovSlack, tests)."
+    )
+    port: int = Field(3000, ge=0, le=65535, description="HTTP port for /slack/events.")
+    metrics_port: int = Field(9090, ge=0, le=65535, description="Port of /metrics and /health.")
+    worker_concurrency: int = Field(2, ge=1, le=64, description="Jobs one process runs at once.")
 
     database_url: str | None = Field(
         None, description="PostgreSQL URL; unset means the embedded server in the data dir."
@@ -43,6 +59,24 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    def require_slack(self) -> None:
+        """`docsense serve` cannot start without these; say which are missing."""
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                (
+                    "SLACK_SIGNING_SECRET" if self.slack_app_token is None else "",
+                    self.slack_signing_secret,
+                ),
+            )
+            if name and value is None
+        ]
+        if missing:
+            raise SettingsError(
+                f"Invalid configuration: {', '.join(missing)} must be set for serve"
+            )
 
 
 class SettingsError(Exception):

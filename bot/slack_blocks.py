@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.terminal import _event_details as event_details
+from bot.terminal import event_details
 from domain.answers import Answer
 from domain.findings import SEVERITIES, Finding
 from domain.queries import DocumentRow

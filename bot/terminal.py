@@ -109,18 +109,22 @@ def print_history(console: Console, events: list[RecordedEvent]) -> None:
             event.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
             event.type,
             str(event.metadata.get("actor", "")),
-            _event_details(event),
+            event_details(event),
         )
     console.print(table)
 
 
-def _event_details(event: RecordedEvent) -> str:
+def event_details(event: RecordedEvent) -> str:
+    """One line about an event, for timelines in the terminal and in Slack."""
     data = event.data
     match event.type:
         case "DocumentSubmitted" | "VersionSubmitted":
-            return f"{data['filename']} ({data['size']:,} bytes, sha256 {data['sha256'][:12]})"
+            return f"{data['filename']} ({data['size']:,} bytes, {data['file_key'][:20]})"
         case "DocumentConverted":
-            return f"{data['pages']} pages, {data['sections']} sections, {data['words']} words"
+            return (
+                f"{data['pages']} pages, {data['sections']} sections, {data['words']} words, "
+                f"sha256 {data['sha256'][:12]}"
+            )
         case "DocumentRejected":
             return f"{data['reason']}: {data['message']}"
         case "AnalysisStarted":
@@ -133,4 +137,12 @@ def _event_details(event: RecordedEvent) -> str:
             return f"finding {data['finding_id']}" + (
                 f": {data['reason']}" if data.get("reason") else ""
             )
+        case "QuestionAsked":
+            return data["text"]
+        case "QuestionAnswered":
+            return f"{len(data['citations'])} citations ({data['provider']})"
+        case "SlackMessagePosted":
+            return f"{data['key']} in {data['channel_id']}"
+        case "ReportExported":
+            return f"to {data['channel_id']}"
     return ""

@@ -30,8 +30,16 @@ class Document:
     media_type: str | None = None
     file_versions: int = 0
     source: ev.Source | None = None
+    file_keys: frozenset[str] = frozenset()
     analysis_id: UUID | None = None
     findings: dict[str, FindingStatus] = field(default_factory=dict)
+    decided_by: dict[str, str] = field(default_factory=dict)
+    latest_analysis: ev.AnalysisCompleted | None = None
+    rejection: ev.DocumentRejected | None = None
+    questions: dict[UUID, str] = field(default_factory=dict)
+    answers: dict[UUID, ev.QuestionAnswered] = field(default_factory=dict)
+    posted: dict[str, str] = field(default_factory=dict)
+    """Slack messages already posted, by key, with their ts."""
 
     @property
     def exists(self) -> bool:
@@ -51,23 +59,39 @@ def evolve(document: Document, event: ev.Event, version: int) -> Document:
                 media_type=event.media_type,
                 file_versions=document.file_versions + 1,
                 source=event.source,
+                file_keys=document.file_keys | {event.file_key},
             )
         case ev.DocumentConverted():
-            return replace(document, status="converted", media_type=event.media_type)
+            return replace(
+                document, status="converted", media_type=event.media_type, sha256=event.sha256
+            )
         case ev.DocumentRejected():
-            return replace(document, status="rejected")
+            return replace(document, status="rejected", rejection=event)
         case ev.AnalysisStarted():
             return replace(document, status="analyzing", analysis_id=event.analysis_id)
         case ev.AnalysisCompleted():
             # A finding that survives a re-review keeps the decision people made on it.
             findings = {f.id: document.findings.get(f.id, "open") for f in event.findings}
-            return replace(document, status="analyzed", findings=findings)
+            return replace(document, status="analyzed", findings=findings, latest_analysis=event)
         case ev.AnalysisFailed():
             return replace(document, status="failed")
-        case ev.FindingAccepted():
-            return replace(document, findings={**document.findings, event.finding_id: "accepted"})
-        case ev.FindingRejected():
-            return replace(document, findings={**document.findings, event.finding_id: "rejected"})
+        case ev.FindingAccepted() | ev.FindingRejected():
+            status: FindingStatus = (
+                "accepted" if isinstance(event, ev.FindingAccepted) else "rejected"
+            )
+            return replace(
+                document,
+                findings={**document.findings, event.finding_id: status},
+                decided_by={**document.decided_by, event.finding_id: event.by},
+            )
+        case ev.QuestionAsked():
+            return replace(
+                document, questions={**document.questions, event.question_id: event.text}
+            )
+        case ev.QuestionAnswered():
+            return replace(document, answers={**document.answers, event.question_id: event})
+        case ev.SlackMessagePosted():
+            return replace(document, posted={**document.posted, event.key: event.ts})
     return document
 
 
@@ -77,28 +101,57 @@ def submission(
     filename: str,
     media_type: str | None,
     size: int,
-    sha256: str,
+    file_key: str,
+    sha256: str | None,
     source: ev.Source,
 ) -> list[ev.Event]:
-    """A first upload, a new version, or nothing when the same bytes arrive again."""
+    """A first upload, a new version, or nothing when the same file arrives again."""
     if not document.exists:
         return [
             ev.DocumentSubmitted(
-                filename=filename, media_type=media_type, size=size, sha256=sha256, source=source
+                filename=filename,
+                media_type=media_type,
+                size=size,
+                file_key=file_key,
+                sha256=sha256,
+                source=source,
             )
         ]
-    if document.sha256 == sha256:
+    if file_key in document.file_keys:
         return []
     return [
         ev.VersionSubmitted(
             filename=filename,
             media_type=media_type,
             size=size,
+            file_key=file_key,
             sha256=sha256,
             source=source,
             file_version=document.file_versions + 1,
         )
     ]
+
+
+def question(
+    document: Document, question_id: UUID, *, text: str, user_id: str, message_ts: str | None
+) -> list[ev.Event]:
+    """Ask once per Slack message, however many events (reply, mention, retry) carry it."""
+    if not document.exists:
+        raise DocumentError("There is no such document.")
+    if question_id in document.questions:
+        return []
+    return [
+        ev.QuestionAsked(question_id=question_id, text=text, user_id=user_id, message_ts=message_ts)
+    ]
+
+
+def rejection(document: Document, *, reason: str, message: str) -> list[ev.Event]:
+    """Refuse the current version (a download that cannot succeed, for example)."""
+    if not document.exists:
+        raise DocumentError("There is no such document.")
+    if document.status == "rejected":
+        return []
+    return [ev.DocumentRejected(reason=reason, message=message)]
 
 
 def require_reviewable(document: Document) -> None:
@@ -111,13 +164,13 @@ def require_reviewable(document: Document) -> None:
 def decision(
     document: Document, finding_id: str, *, accept: bool, by: str, reason: str | None
 ) -> list[ev.Event]:
-    """Accept or reject an open finding; deciding the same way twice changes nothing."""
+    """Accept or reject a finding. Deciding the same way again changes nothing, except that
+    a rejection may be given (or given again with) a reason afterwards."""
     current = document.findings.get(finding_id)
     if current is None:
         raise DocumentError("That finding is not part of this document's latest review.")
-    wanted: FindingStatus = "accepted" if accept else "rejected"
-    if current == wanted:
-        return []
     if accept:
-        return [ev.FindingAccepted(finding_id=finding_id, by=by)]
+        return [] if current == "accepted" else [ev.FindingAccepted(finding_id=finding_id, by=by)]
+    if current == "rejected" and not reason:
+        return []
     return [ev.FindingRejected(finding_id=finding_id, by=by, reason=reason)]

@@ -50,10 +50,15 @@ class Source(BaseModel):
 
 
 class DocumentSubmitted(Event):
+    """`file_key` identifies the file (its Slack file id, or its sha256 for local files),
+    so the same file delivered twice is recognised; `sha256` is known only once the
+    bytes are (Slack files are downloaded later, by the review job)."""
+
     filename: str
     media_type: str | None
     size: int
-    sha256: str
+    file_key: str
+    sha256: str | None
     source: Source
 
 
@@ -61,7 +66,8 @@ class VersionSubmitted(Event):
     filename: str
     media_type: str | None
     size: int
-    sha256: str
+    file_key: str
+    sha256: str | None
     source: Source
     file_version: int
 
@@ -122,6 +128,45 @@ class FindingRejected(Event):
     reason: str | None = None
 
 
+class Citation(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quote: str
+    section: str
+    page: int | None = None
+
+
+class QuestionAsked(Event):
+    question_id: UUID
+    text: str
+    user_id: str
+    message_ts: str | None = None
+
+
+class QuestionAnswered(Event):
+    question_id: UUID
+    answer: str
+    citations: list[Citation]
+    provider: str
+    usage: Usage
+
+
+class SlackMessagePosted(Event):
+    """What was posted where, under a key, so a retried job never posts it twice."""
+
+    key: str
+    channel_id: str
+    ts: str
+    thread_ts: str | None
+
+
+class ReportExported(Event):
+    channel_id: str
+    thread_ts: str | None
+    file_id: str | None
+    user_id: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls
     for cls in (
@@ -134,6 +179,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AnalysisFailed,
         FindingAccepted,
         FindingRejected,
+        QuestionAsked,
+        QuestionAnswered,
+        SlackMessagePosted,
+        ReportExported,
     )
 }
 

@@ -37,7 +37,7 @@ class DocumentsProjection:
             case ev.DocumentConverted():
                 await connection.execute(
                     """UPDATE documents SET state = 'converted', title = $2, media_type = $3,
-                           pages = $4, sections = $5, words = $6, updated_at = $7
+                           pages = $4, sections = $5, words = $6, updated_at = $7, sha256 = $8
                        WHERE id = $1""",
                     document_id,
                     event.title,
@@ -46,6 +46,7 @@ class DocumentsProjection:
                     event.sections,
                     event.words,
                     at,
+                    event.sha256,
                 )
             case ev.DocumentRejected():
                 await connection.execute(

@@ -69,22 +69,34 @@ def _row(record: asyncpg.Record) -> DocumentRow:
     )
 
 
-async def list_documents(pool: asyncpg.Pool, *, limit: int = 50) -> list[DocumentRow]:
+async def list_documents(
+    pool: asyncpg.Pool, *, channel_id: str | None = None, limit: int = 50
+) -> list[DocumentRow]:
+    """Newest first; with `channel_id`, only what was shared in that channel or DM."""
     rows = await pool.fetch(
-        _DOCUMENT_SELECT + " GROUP BY d.id ORDER BY d.updated_at DESC LIMIT $1", limit
+        _DOCUMENT_SELECT
+        + """ WHERE ($1::text IS NULL OR d.channel_id = $1)
+              GROUP BY d.id ORDER BY d.updated_at DESC LIMIT $2""",
+        channel_id,
+        limit,
     )
     return [_row(r) for r in rows]
 
 
-async def find_document(pool: asyncpg.Pool, reference: str) -> DocumentRow:
-    """A document by id, unambiguous id prefix, or file name."""
+async def find_document(
+    pool: asyncpg.Pool, reference: str, *, channel_id: str | None = None
+) -> DocumentRow:
+    """A document by id, unambiguous id prefix, or file name; with `channel_id`, only
+    among those shared in that channel, so nothing leaks across channels."""
     reference = reference.strip()
     rows = await pool.fetch(
         _DOCUMENT_SELECT
-        + """ WHERE d.filename = $1 OR ($2 AND d.id::text LIKE $1 || '%')
+        + """ WHERE (d.filename = $1 OR ($2 AND d.id::text LIKE $1 || '%'))
+                AND ($3::text IS NULL OR d.channel_id = $3)
               GROUP BY d.id ORDER BY d.updated_at DESC LIMIT 6""",
         reference,
         bool(_HEX_PREFIX.match(reference.lower())),
+        channel_id,
     )
     if not rows:
         raise DocumentNotFound(f"No document matches {reference!r}.")
@@ -92,6 +104,38 @@ async def find_document(pool: asyncpg.Pool, reference: str) -> DocumentRow:
         names = ", ".join(f"{r['filename']} ({str(r['id'])[:8]})" for r in rows)
         raise DocumentNotFound(f"{reference!r} matches several documents: {names}.")
     return _row(rows[0])
+
+
+async def document_in_thread(pool: asyncpg.Pool, *, channel_id: str, thread_ts: str) -> UUID | None:
+    """The document whose upload started this thread, if any."""
+    return await pool.fetchval(
+        "SELECT id FROM documents WHERE channel_id = $1 AND thread_ts = $2 "
+        "ORDER BY submitted_at LIMIT 1",
+        channel_id,
+        thread_ts,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    documents: int
+    findings: int
+    accepted: int
+    rejected: int
+
+
+async def channel_stats(pool: asyncpg.Pool, *, channel_id: str | None = None) -> Stats:
+    row = await pool.fetchrow(
+        """SELECT (SELECT count(*) FROM documents d
+                   WHERE $1::text IS NULL OR d.channel_id = $1) AS documents,
+                  count(f.*) AS findings,
+                  count(f.*) FILTER (WHERE f.status = 'accepted') AS accepted,
+                  count(f.*) FILTER (WHERE f.status = 'rejected') AS rejected
+           FROM findings f JOIN documents d ON d.id = f.document_id
+           WHERE $1::text IS NULL OR d.channel_id = $1""",
+        channel_id,
+    )
+    return Stats(row["documents"], row["findings"], row["accepted"], row["rejected"])
 
 
 async def findings_of(pool: asyncpg.Pool, document_id: UUID) -> list[asyncpg.Record]:

@@ -12,33 +12,68 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
 
 from domain import events as ev
-from domain.document import Document, decision, evolve, require_reviewable, submission
+from domain.answers import answer_offline
+from domain.document import (
+    Document,
+    DocumentError,
+    decision,
+    evolve,
+    question,
+    rejection,
+    require_reviewable,
+    submission,
+)
 from domain.findings import Finding
 from domain.ingest import IngestRefused
 from domain.ir import DocumentIR
-from domain.ir_repository import save_ir
+from domain.ir_repository import load_ir, save_ir
 from domain.review import CHECKLIST_VERSION, review_rules, score
-from eventstore import ConcurrencyError, EventStore, NewEvent
+from eventstore import ConcurrencyError, EventStore, JobQueue, NewEvent
 
 Ingest = Callable[[bytes, str, str | None], Awaitable[DocumentIR]]
 
 _RETRIES_ON_CONFLICT = 5  # reloads after a concurrent writer overtook the command
 
 
+REVIEW_JOB = "review-document"
+ANSWER_JOB = "answer-question"
+
+
 @dataclass(frozen=True, slots=True)
 class SubmitDocument:
+    """An upload. `file_key` identifies the file across deliveries (see DocumentSubmitted)."""
+
     document_id: UUID
     filename: str
     media_type: str | None
-    data: bytes
+    size: int
+    file_key: str
+    sha256: str | None
     source: ev.Source
     actor: str
+
+    @classmethod
+    def local(
+        cls, document_id: UUID, filename: str, media_type: str | None, data: bytes, actor: str
+    ) -> SubmitDocument:
+        """A file whose bytes are at hand (the CLI): identified by its content."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        return cls(
+            document_id=document_id,
+            filename=filename,
+            media_type=media_type,
+            size=len(data),
+            file_key=f"sha256:{sha256}",
+            sha256=sha256,
+            source=ev.Source(kind="cli"),
+            actor=actor,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +84,29 @@ class ReviewDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class AskQuestion:
+    document_id: UUID
+    question_id: UUID
+    text: str
+    user_id: str
+    message_ts: str | None
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
 class DecideFinding:
     document_id: UUID
     finding_id: str
     accept: bool
     actor: str
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    document: Document
+    new: bool
+    """False when this file was already recorded (a retried or duplicate delivery)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +121,10 @@ class Review:
 
 
 class DocumentService:
-    def __init__(self, store: EventStore, ingest: Ingest) -> None:
+    def __init__(self, store: EventStore, ingest: Ingest, jobs: JobQueue) -> None:
         self.store = store
         self.ingest = ingest
+        self.jobs = jobs
 
     async def load(self, document_id: UUID) -> Document:
         document = Document(id=document_id)
@@ -79,33 +132,162 @@ class DocumentService:
             document = evolve(document, ev.decode(recorded.type, recorded.data), recorded.version)
         return document
 
-    async def submit(self, command: SubmitDocument) -> Document:
-        """Record an upload; the same bytes twice change nothing (retries, duplicate events)."""
-        sha256 = hashlib.sha256(command.data).hexdigest()
-        return await self._decide(
+    async def submit(
+        self, command: SubmitDocument, *, review_job: dict[str, Any] | None = None
+    ) -> Submission:
+        """Record an upload; the same file twice changes nothing (retries, duplicate events).
+
+        With `review_job`, a review job carrying that payload is enqueued in the same
+        transaction as the submission, so neither exists without the other.
+        """
+
+        async def enqueue(connection: asyncpg.Connection, document: Document) -> None:
+            if review_job is not None:
+                await self.jobs.enqueue(
+                    connection,
+                    REVIEW_JOB,
+                    {"document_id": str(document.id), **review_job},
+                    dedupe_key=f"review:{document.id}:{command.file_key}",
+                )
+
+        appended = False
+
+        async def record(connection: asyncpg.Connection, document: Document) -> None:
+            nonlocal appended
+            appended = True
+            await enqueue(connection, document)
+
+        document = await self._decide(
             command.document_id,
             lambda document: submission(
                 document,
                 filename=command.filename,
                 media_type=command.media_type,
-                size=len(command.data),
-                sha256=sha256,
+                size=command.size,
+                file_key=command.file_key,
+                sha256=command.sha256,
                 source=command.source,
             ),
             actor=command.actor,
+            then=record,
+        )
+        return Submission(document, new=appended)
+
+    async def reject(self, document_id: UUID, *, reason: str, message: str) -> Document:
+        return await self._decide(
+            document_id,
+            lambda document: rejection(document, reason=reason, message=message),
+            actor="docsense",
         )
 
+    async def latest_review(self, document_id: UUID) -> Review | None:
+        """The last completed review of the current version, for re-posting or export."""
+        document = await self.load(document_id)
+        if document.status != "analyzed" or document.latest_analysis is None:
+            return None
+        if document.sha256 is None:
+            return None
+        ir = await load_ir(self.store.pool, document.sha256)
+        if ir is None:
+            return None
+        return Review(document, "analyzed", ir=ir, analysis=document.latest_analysis)
+
+    async def reanalyze(self, document_id: UUID, review_job: dict[str, Any]) -> None:
+        """Queue another review of the current version (each request is its own job)."""
+        document = await self.load(document_id)
+        require_reviewable(document)
+        async with self.store.transaction() as connection:
+            await self.jobs.enqueue(
+                connection, REVIEW_JOB, {"document_id": str(document_id), **review_job}
+            )
+
+    async def ask(self, command: AskQuestion) -> Document:
+        """Record a question and queue its answer, once per question id."""
+
+        async def enqueue(connection: asyncpg.Connection, document: Document) -> None:
+            await self.jobs.enqueue(
+                connection,
+                ANSWER_JOB,
+                {"document_id": str(document.id), "question_id": str(command.question_id)},
+                dedupe_key=f"answer:{command.question_id}",
+            )
+
+        return await self._decide(
+            command.document_id,
+            lambda document: question(
+                document,
+                command.question_id,
+                text=command.text,
+                user_id=command.user_id,
+                message_ts=command.message_ts,
+            ),
+            actor=command.actor,
+            then=enqueue,
+        )
+
+    async def answer(self, document_id: UUID, question_id: UUID) -> ev.QuestionAnswered:
+        """Answer from the document's latest readable version, with verbatim citations.
+
+        Answering twice (a retried job) returns the first answer unchanged.
+        """
+        document = await self.load(document_id)
+        if question_id in document.answers:
+            return document.answers[question_id]
+        if question_id not in document.questions:
+            raise DocumentError("That question was never asked.")
+        ir = await load_ir(self.store.pool, document.sha256) if document.sha256 else None
+        if ir is None:
+            text = "I can't answer yet: no readable version of this document has been reviewed."
+            citations: list[ev.Citation] = []
+        else:
+            found = await asyncio.to_thread(answer_offline, ir, document.questions[question_id])
+            text = found.text
+            citations = [
+                ev.Citation(quote=c.quote, section=c.section, page=c.page) for c in found.citations
+            ]
+        reply = ev.QuestionAnswered(
+            question_id=question_id,
+            answer=text,
+            citations=citations,
+            provider="rules",
+            usage=ev.Usage(),
+        )
+        document = await self._decide(
+            document_id,
+            lambda current: [] if question_id in current.answers else [reply],
+            actor="docsense",
+        )
+        return document.answers[question_id]
+
+    async def record_posted(
+        self, document_id: UUID, key: str, *, channel_id: str, ts: str, thread_ts: str | None
+    ) -> Document:
+        posted = ev.SlackMessagePosted(key=key, channel_id=channel_id, ts=ts, thread_ts=thread_ts)
+        return await self._decide(
+            document_id,
+            lambda document: [] if key in document.posted else [posted],
+            actor="docsense",
+        )
+
+    async def record_export(self, document_id: UUID, exported: ev.ReportExported) -> Document:
+        return await self._decide(document_id, lambda _: [exported], actor=exported.user_id)
+
     async def review(self, command: ReviewDocument) -> Review:
-        """Ingest and review the document's current version with the rules engine."""
+        """Ingest and review the document's current version with the rules engine.
+
+        Its appends go through `_decide`, so Slack notes recorded meanwhile (a posted
+        reply, a reaction) never cost a re-review.
+        """
         document = await self.load(command.document_id)
         require_reviewable(document)
         assert document.filename is not None
+        actor = command.actor
         try:
             ir = await self.ingest(command.data, document.filename, document.media_type)
         except IngestRefused as refused:
-            rejection = ev.DocumentRejected(reason=refused.reason.value, message=refused.message)
-            document = await self._append(document, [rejection], actor=command.actor)
-            return Review(document, "rejected", rejection=rejection)
+            rejected = ev.DocumentRejected(reason=refused.reason.value, message=refused.message)
+            document = await self._decide(document.id, lambda _: [rejected], actor=actor)
+            return Review(document, "rejected", rejection=rejected)
 
         converted = ev.DocumentConverted(
             sha256=ir.sha256,
@@ -122,12 +304,13 @@ class DocumentService:
             model=None,
             checklist_version=CHECKLIST_VERSION,
         )
-        async with self.store.transaction() as connection:
-            await save_ir(connection, ir)
-            document = await self._append(
-                document, [converted, started], actor=command.actor, connection=connection
-            )
 
+        async def store_ir(connection: asyncpg.Connection, _: Document) -> None:
+            await save_ir(connection, ir)
+
+        document = await self._decide(
+            document.id, lambda _: [converted, started], actor=actor, then=store_ir
+        )
         began = time.perf_counter()
         try:
             findings = await asyncio.to_thread(review_rules, ir)
@@ -135,10 +318,10 @@ class DocumentService:
             failed = ev.AnalysisFailed(
                 analysis_id=analysis_id, reason=f"{type(error).__name__}: {error}", retryable=False
             )
-            await self._append(document, [failed], actor=command.actor)
+            await self._decide(document.id, lambda _: [failed], actor=actor)
             raise
         completed = _completed(analysis_id, findings, time.perf_counter() - began)
-        document = await self._append(document, [completed], actor=command.actor)
+        document = await self._decide(document.id, lambda _: [completed], actor=actor)
         return Review(document, "analyzed", ir=ir, analysis=completed)
 
     async def decide(self, command: DecideFinding) -> Document:
@@ -160,13 +343,22 @@ class DocumentService:
         decide: Callable[[Document], list[ev.Event]],
         *,
         actor: str,
+        then: Callable[[asyncpg.Connection, Document], Awaitable[None]] | None = None,
     ) -> Document:
         """Load, decide, append; decide again on fresh state when another writer got there
-        first (two Slack deliveries of one upload, two people clicking at once)."""
+        first (two Slack deliveries of one upload, two people clicking at once). `then`
+        runs in the appending transaction, only when something was appended."""
         for _ in range(_RETRIES_ON_CONFLICT):
             document = await self.load(document_id)
+            new = decide(document)
+            if not new:
+                return document
             try:
-                return await self._append(document, decide(document), actor=actor)
+                async with self.store.transaction() as connection:
+                    document = await self._append(document, new, actor=actor, connection=connection)
+                    if then is not None:
+                        await then(connection, document)
+                return document
             except ConcurrencyError:
                 continue
         raise ConcurrencyError(stream_id(document_id), None, -1)

@@ -373,9 +373,17 @@ def test_history_mirrors_the_event_log() -> None:
 
     events = [
         event(
-            1, "DocumentSubmitted", {"filename": "a.pdf", "size": 2048, "sha256": "ab" * 32}, "U1"
+            1,
+            "DocumentSubmitted",
+            {"filename": "a.pdf", "size": 2048, "file_key": "slack:F1"},
+            "U1",
         ),
-        event(2, "DocumentConverted", {"pages": 3, "sections": 4, "words": 900}, "docsense"),
+        event(
+            2,
+            "DocumentConverted",
+            {"pages": 3, "sections": 4, "words": 900, "sha256": "ab" * 32},
+            "docsense",
+        ),
         event(3, "FindingRejected", {"finding_id": "f1", "reason": "see <appendix>"}, "U2"),
     ]
     message = sb.history_message("a.pdf", events)

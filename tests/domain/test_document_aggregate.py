@@ -35,7 +35,9 @@ def _fold(*events: ev.Event) -> Document:
 
 
 def _submitted(sha: str = "a" * 64) -> ev.DocumentSubmitted:
-    return ev.DocumentSubmitted(filename="s.md", media_type=None, size=10, sha256=sha, source=CLI)
+    return ev.DocumentSubmitted(
+        filename="s.md", media_type=None, size=10, file_key=f"sha256:{sha}", sha256=sha, source=CLI
+    )
 
 
 def _completed(*findings: Finding) -> ev.AnalysisCompleted:
@@ -52,17 +54,23 @@ def _completed(*findings: Finding) -> ev.AnalysisCompleted:
 
 def test_first_upload_is_submitted_same_bytes_again_change_nothing() -> None:
     fresh = Document(id=uuid.uuid4())
-    [event] = submission(fresh, filename="s.md", media_type=None, size=3, sha256="x", source=CLI)
+    file = {"filename": "s.md", "media_type": None, "size": 3, "sha256": None, "source": CLI}
+    [event] = submission(fresh, file_key="slack:F1", **file)
     assert isinstance(event, ev.DocumentSubmitted)
     document = evolve(fresh, event, 1)
-    again = submission(document, filename="s.md", media_type=None, size=3, sha256="x", source=CLI)
-    assert again == []
+    assert submission(document, file_key="slack:F1", **file) == []
 
 
 def test_new_bytes_are_a_new_version() -> None:
     document = _fold(_submitted("a" * 64))
     [event] = submission(
-        document, filename="s2.md", media_type=None, size=4, sha256="b" * 64, source=CLI
+        document,
+        filename="s2.md",
+        media_type=None,
+        size=4,
+        file_key="sha256:" + "b" * 64,
+        sha256="b" * 64,
+        source=CLI,
     )
     assert isinstance(event, ev.VersionSubmitted) and event.file_version == 2
     assert evolve(document, event, 2).status == "submitted"

@@ -9,14 +9,13 @@ from functools import partial
 
 import pytest
 
-from domain import events as ev
 from domain.document import DocumentError
 from domain.ingest.offload import ingest_in_worker, shutdown_ingest_pool
 from domain.ir_repository import load_ir
 from domain.projections import DocumentsProjection
 from domain.queries import DocumentNotFound, find_document, findings_of, list_documents
 from domain.service import DecideFinding, DocumentService, ReviewDocument, SubmitDocument
-from eventstore import EventStore
+from eventstore import EventStore, JobQueue
 from eventstore.projections import Projector
 
 VAGUE = b"""# Low Volatility Equity Strategy
@@ -36,7 +35,8 @@ FIXED = VAGUE.replace(b"at regular intervals", b"quarterly on the third Friday")
 
 @pytest.fixture(scope="module")
 async def service(store: EventStore) -> AsyncIterator[DocumentService]:
-    yield DocumentService(store, partial(ingest_in_worker, max_bytes=5 * 1024 * 1024))
+    jobs = JobQueue(store.pool)
+    yield DocumentService(store, partial(ingest_in_worker, max_bytes=5 * 1024 * 1024), jobs)
     shutdown_ingest_pool()
 
 
@@ -46,14 +46,7 @@ def projector(store: EventStore) -> Projector:
 
 
 def _submit(document_id: uuid.UUID, data: bytes, name: str = "lowvol.md") -> SubmitDocument:
-    return SubmitDocument(
-        document_id=document_id,
-        filename=name,
-        media_type=None,
-        data=data,
-        source=ev.Source(kind="slack", team_id="T1", channel_id="C1", user_id="U1"),
-        actor="U1",
-    )
+    return SubmitDocument.local(document_id, name, None, data, actor="U1")
 
 
 async def test_review_records_every_step_and_stores_the_ir_once(

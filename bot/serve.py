@@ -1,0 +1,160 @@
+"""`docsense serve`: the Slack app, the job workers, the projector and the sidecar.
+
+One process runs all four; N replicas share one PostgreSQL and divide the jobs. On
+SIGTERM the front door closes first (no new work), running jobs finish (or their
+leases lapse and another replica takes them), then everything else stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+from dataclasses import dataclass, field
+
+import aiohttp
+import structlog
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
+from bot.slack_app import build_slack_app
+from bot.slack_jobs import SlackJobs, SlackNotifier
+from domain.service import ANSWER_JOB, REVIEW_JOB
+from eventstore.jobs import JOBS_CHANNEL
+from eventstore.notifications import Listener
+from eventstore.store import EVENTS_CHANNEL
+from eventstore.worker import JobWorker
+
+log = structlog.get_logger(__name__)
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: `SLACK_API_URL` for every call, retries on 429 (honouring
+    Retry-After), connection errors and 5xx."""
+    assert settings.slack_bot_token is not None
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass
+class Server:
+    runtime: Runtime
+    settings: Settings
+    ports: dict[str, int] = field(default_factory=dict)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _cleanups: list = field(default_factory=list)
+
+    async def start(self) -> None:
+        settings, runtime = self.settings, self.runtime
+        http = aiohttp.ClientSession()
+        self._cleanups.append(http.close)
+        client = slack_client(settings)
+        notifier = SlackNotifier(client, runtime.documents)
+        assert settings.slack_bot_token is not None
+        jobs = SlackJobs(
+            runtime.documents,
+            notifier,
+            http,
+            token=settings.slack_bot_token.get_secret_value(),
+            api_url=settings.slack_api_url,
+            max_bytes=settings.max_upload_bytes,
+        )
+        socket_mode = settings.slack_app_token is not None
+        secret = settings.slack_signing_secret
+        app = build_slack_app(
+            runtime,
+            client,
+            notifier,
+            signing_secret=None if socket_mode or secret is None else secret.get_secret_value(),
+        )
+
+        listener = Listener(runtime.dsn, [EVENTS_CHANNEL, JOBS_CHANNEL])
+        await listener.start()
+        self._cleanups.append(listener.stop)
+
+        self.worker = JobWorker(
+            runtime.jobs,
+            {REVIEW_JOB: jobs.review, ANSWER_JOB: jobs.answer},
+            name=f"{socket.gethostname()}-{os.getpid()}",
+            concurrency=settings.worker_concurrency,
+            wake=listener.wake_event(JOBS_CHANNEL),
+        )
+        self._worker_task = asyncio.create_task(self.worker.run())
+        for projector in runtime.projectors:
+            self._tasks.append(
+                asyncio.create_task(projector.run_forever(listener.wake_event(EVENTS_CHANNEL)))
+            )
+
+        sidecar = await start_sidecar(build_sidecar(runtime), settings.metrics_port)
+        self.ports["metrics"] = _bound_port(sidecar)
+        self._cleanups.append(lambda: stop_sidecar(sidecar))
+
+        if socket_mode:
+            assert settings.slack_app_token is not None
+            handler = AsyncSocketModeHandler(
+                app, settings.slack_app_token.get_secret_value(), web_client=client
+            )
+            await handler.connect_async()
+            self._front_stop = handler.close_async
+        else:
+            runner = web.AppRunner(app.web_app(path="/slack/events", port=settings.port))
+            await runner.setup()
+            await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+            self.ports["http"] = _bound_port(runner)
+            self._front_stop = runner.cleanup
+        log.info("serve.started", socket_mode=socket_mode, **self.ports)
+
+    async def stop(self) -> None:
+        """Front door first, then let running jobs finish, then the rest."""
+        await self._front_stop()
+        self.worker.stop()
+        await self._worker_task
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for cleanup in reversed(self._cleanups):
+            await cleanup()
+        log.info("serve.stopped")
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    """The port actually bound (settings may ask for 0 in tests)."""
+    for site in runner.sites:
+        server = site._server  # aiohttp keeps the asyncio server here
+        if server is not None and server.sockets:
+            return server.sockets[0].getsockname()[1]
+    raise RuntimeError("the runner has no bound site")
+
+
+async def serve_until_stopped(runtime: Runtime, settings: Settings) -> None:
+    server = Server(runtime, settings)
+    await server.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(signum)
+        await server.stop()

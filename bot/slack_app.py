@@ -1,0 +1,316 @@
+"""The Slack app: turns events, button clicks and `/docsense` into commands.
+
+Listeners only record and enqueue (Bolt has already acknowledged the request); the
+slow work runs as jobs. Every delivery may be a retry, so every command here is
+idempotent: uploads by Slack file id, questions by message ts, decisions by state.
+Documents are scoped to the channel or DM they were shared in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import metrics
+from bot.runtime import Runtime
+from bot.slack_blocks import (
+    decision_update,
+    parse_finding_value,
+    reject_reason_modal,
+    reviewing_message,
+)
+from bot.slack_commands import SlashCommands
+from bot.slack_jobs import SlackNotifier
+from domain import events as ev
+from domain.document import DocumentError
+from domain.queries import document_in_thread
+from domain.service import AskQuestion, DecideFinding, SubmitDocument
+
+log = structlog.get_logger(__name__)
+SLACK_NAMESPACE = uuid.UUID("0d5b7f5e-3f0a-4c55-9a43-1b8f3c2d9e71")
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+Handler = Callable[..., Awaitable[None]]
+
+
+class SlackHandlers:
+    """What each Slack interaction does, independent of how Bolt delivers it."""
+
+    def __init__(self, runtime: Runtime, client: AsyncWebClient, notifier: SlackNotifier):
+        self.runtime = runtime
+        self.documents = runtime.documents
+        self.client = client
+        self.notifier = notifier
+
+    async def _thread_document(self, channel_id: str, thread_ts: str) -> uuid.UUID | None:
+        await self.runtime.catch_up()
+        return await document_in_thread(
+            self.runtime.pool, channel_id=channel_id, thread_ts=thread_ts
+        )
+
+    async def upload(
+        self,
+        *,
+        team_id: str,
+        channel_id: str,
+        user_id: str,
+        file: dict[str, Any],
+        message_ts: str | None,
+        thread_ts: str | None,
+    ) -> None:
+        """A file in a channel: a new document, or a new version when in a reviewed thread."""
+        file_id = file["id"]
+        existing = await self._thread_document(channel_id, thread_ts) if thread_ts else None
+        document_id = existing or uuid.uuid5(SLACK_NAMESPACE, f"{team_id}:{file_id}")
+        root = thread_ts or message_ts
+        filename = file.get("name") or file.get("title") or file_id
+        submitted = await self.documents.submit(
+            SubmitDocument(
+                document_id=document_id,
+                filename=filename,
+                media_type=file.get("mimetype"),
+                size=int(file.get("size") or 0),
+                file_key=f"slack:{file_id}",
+                sha256=None,
+                source=ev.Source(
+                    kind="slack",
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    thread_ts=root,
+                    user_id=user_id,
+                    file_id=file_id,
+                ),
+                actor=user_id,
+            ),
+            review_job={
+                "file_id": file_id,
+                "channel_id": channel_id,
+                "thread_ts": root,
+                "message_ts": message_ts,
+            },
+        )
+        metrics.DOCUMENTS_SUBMITTED.labels(outcome="new" if submitted.new else "duplicate").inc()
+        if not submitted.new:
+            return
+        await self.notifier.react(channel_id, message_ts, "eyes")
+        await self.notifier.post_once(
+            document_id,
+            f"reviewing:{file_id}",
+            channel=channel_id,
+            thread_ts=root,
+            message=reviewing_message(filename),
+        )
+
+    async def shared_file(self, *, team_id: str, channel_id: str, user_id: str, file_id: str):
+        """`file_shared` carries no message: find where the file was posted via files.info."""
+        info = await self.client.files_info(file=file_id)
+        file = info["file"]
+        shares = {
+            **file.get("shares", {}).get("public", {}),
+            **file.get("shares", {}).get("private", {}),
+        }
+        placements = shares.get(channel_id) or []
+        if not placements:
+            log.info("slack.file_shared.no_share", file_id=file_id, channel_id=channel_id)
+            return
+        placement = placements[0]
+        await self.upload(
+            team_id=team_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            file=file,
+            message_ts=placement.get("ts"),
+            thread_ts=placement.get("thread_ts"),
+        )
+
+    async def question(
+        self, *, channel_id: str, user_id: str, text: str, ts: str, thread_ts: str
+    ) -> None:
+        """A reply (or mention) in a reviewed thread is a question about its document."""
+        document_id = await self._thread_document(channel_id, thread_ts)
+        question = _MENTION.sub("", text).strip()
+        if document_id is None or not question:
+            return
+        await self.documents.ask(
+            AskQuestion(
+                document_id=document_id,
+                question_id=uuid.uuid5(SLACK_NAMESPACE, f"question:{channel_id}:{ts}"),
+                text=question,
+                user_id=user_id,
+                message_ts=ts,
+                actor=user_id,
+            )
+        )
+
+    async def decide(
+        self,
+        *,
+        value: str,
+        accept: bool,
+        user_id: str,
+        channel_id: str,
+        message: dict[str, Any] | None,
+        reason: str | None = None,
+    ) -> None:
+        document_id, finding_id = parse_finding_value(value)
+        document = await self.documents.load(uuid.UUID(document_id))
+        if document.source is None or document.source.channel_id != channel_id:
+            return  # a button replayed into another channel never touches the document
+        await self.documents.decide(
+            DecideFinding(
+                document.id, finding_id, accept=accept, actor=user_id, reason=reason or None
+            )
+        )
+        if message is not None:
+            blocks = decision_update(
+                message["blocks"], finding_id, "accepted" if accept else "rejected", user_id
+            )
+            await self.client.chat_update(
+                channel=channel_id, ts=message["ts"], text=message.get("text", ""), blocks=blocks
+            )
+
+
+def build_slack_app(
+    runtime: Runtime,
+    client: AsyncWebClient,
+    notifier: SlackNotifier,
+    *,
+    signing_secret: str | None,
+) -> AsyncApp:
+    """Bolt app with every listener; request signatures are verified in HTTP mode."""
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=signing_secret is not None,
+        process_before_response=False,
+    )
+    handlers = SlackHandlers(runtime, client, notifier)
+    commands = SlashCommands(runtime, client)
+
+    @app.event("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        subtype = event.get("subtype")
+        if event.get("bot_id") or subtype not in (None, "file_share", "thread_broadcast"):
+            metrics.SLACK_EVENTS.labels(type="message", outcome="ignored").inc()
+            return
+        if subtype == "file_share":
+            for file in event.get("files", []):
+                await handlers.upload(
+                    team_id=body.get("team_id", ""),
+                    channel_id=event["channel"],
+                    user_id=event.get("user", ""),
+                    file=file,
+                    message_ts=event.get("ts"),
+                    thread_ts=event.get("thread_ts"),
+                )
+        elif event.get("thread_ts") and event["thread_ts"] != event.get("ts"):
+            await handlers.question(
+                channel_id=event["channel"],
+                user_id=event.get("user", ""),
+                text=event.get("text", ""),
+                ts=event["ts"],
+                thread_ts=event["thread_ts"],
+            )
+        metrics.SLACK_EVENTS.labels(type="message", outcome="handled").inc()
+
+    @app.event("file_shared")
+    async def on_file_shared(event: dict[str, Any], body: dict[str, Any]) -> None:
+        await handlers.shared_file(
+            team_id=body.get("team_id", ""),
+            channel_id=event["channel_id"],
+            user_id=event.get("user_id", ""),
+            file_id=event["file_id"],
+        )
+        metrics.SLACK_EVENTS.labels(type="file_shared", outcome="handled").inc()
+
+    @app.event("app_mention")
+    async def on_mention(event: dict[str, Any]) -> None:
+        if event.get("thread_ts") and event["thread_ts"] != event.get("ts"):
+            await handlers.question(
+                channel_id=event["channel"],
+                user_id=event.get("user", ""),
+                text=event.get("text", ""),
+                ts=event["ts"],
+                thread_ts=event["thread_ts"],
+            )
+        metrics.SLACK_EVENTS.labels(type="app_mention", outcome="handled").inc()
+
+    @app.action("finding_accept")
+    async def on_accept(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await handlers.decide(
+            value=action["value"],
+            accept=True,
+            user_id=body["user"]["id"],
+            channel_id=body["channel"]["id"],
+            message=body.get("message"),
+        )
+
+    @app.action("finding_reject")
+    async def on_reject(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Reject at once (the click is the decision) and offer to say why. The modal opens
+        first: its trigger_id expires three seconds after the click."""
+        await ack()
+        channel_id, message = body["channel"]["id"], body.get("message") or {}
+        document_id, finding_id = parse_finding_value(action["value"])
+        await client.views_open(
+            trigger_id=body["trigger_id"],
+            view=reject_reason_modal(document_id, finding_id, channel_id, message.get("ts", "")),
+        )
+        await handlers.decide(
+            value=action["value"],
+            accept=False,
+            user_id=body["user"]["id"],
+            channel_id=channel_id,
+            message=message or None,
+        )
+
+    @app.view("reject_reason")
+    async def on_reject_reason(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        await ack()
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        reason = _first_input(view.get("state", {}).get("values", {}))
+        if not reason:
+            return
+        await handlers.decide(
+            value=f"{metadata['document_id']}|{metadata['finding_id']}",
+            accept=False,
+            user_id=body["user"]["id"],
+            channel_id=metadata["channel_id"],
+            message=None,
+            reason=reason,
+        )
+
+    @app.command("/docsense")
+    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        try:
+            message = await commands.run(command)
+        except DocumentError as error:
+            message = {"text": str(error), "blocks": []}
+        except Exception:
+            metrics.ERRORS.labels(component="slash_command").inc()
+            log.exception("slack.command_failed", text=command.get("text"))
+            message = {"text": "Sorry, that failed on my side; it has been logged.", "blocks": []}
+        await respond(response_type="ephemeral", text=message["text"], blocks=message["blocks"])
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        metrics.ERRORS.labels(component="slack").inc()
+        log.error("slack.listener_failed", error=str(error), kind=type(error).__name__)
+
+    return app
+
+
+def _first_input(values: dict[str, Any]) -> str | None:
+    for block in values.values():
+        for element in block.values():
+            if element.get("value"):
+                return str(element["value"]).strip()
+    return None

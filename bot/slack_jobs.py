@@ -1,0 +1,211 @@
+"""Queued work for the Slack app: reviewing uploads and answering questions, then posting.
+
+Each handler may run more than once (a worker dies, a lease lapses): everything it posts
+goes through `SlackNotifier.post_once`, keyed and recorded as `SlackMessagePosted`, and
+a review that already completed is re-posted from the store instead of being redone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import aiohttp
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import metrics
+from bot.slack_blocks import (
+    Message,
+    answer_message,
+    findings_messages,
+    refusal_message,
+    version_diff_messages,
+)
+from bot.slack_files import DownloadRefused, download
+from domain import events as ev
+from domain.answers import Answer, Citation
+from domain.report import review_payload
+from domain.service import DocumentService, Review, ReviewDocument
+from eventstore.worker import JobContext, PermanentJobError
+
+log = structlog.get_logger(__name__)
+
+
+class SlackNotifier:
+    """Posts into threads at most once per key, and adds reactions idempotently."""
+
+    def __init__(self, client: AsyncWebClient, documents: DocumentService) -> None:
+        self.client = client
+        self.documents = documents
+
+    async def post_once(
+        self, document_id: UUID, key: str, *, channel: str, thread_ts: str | None, message: Message
+    ) -> str:
+        document = await self.documents.load(document_id)
+        if key in document.posted:
+            return document.posted[key]
+        response = await self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
+        )
+        ts = str(response["ts"])
+        await self.documents.record_posted(
+            document_id, key, channel_id=channel, ts=ts, thread_ts=thread_ts
+        )
+        return ts
+
+    async def post_all(
+        self,
+        document_id: UUID,
+        key: str,
+        messages: list[Message],
+        *,
+        channel: str,
+        thread_ts: str | None,
+    ) -> None:
+        for index, message in enumerate(messages):
+            await self.post_once(
+                document_id, f"{key}:{index}", channel=channel, thread_ts=thread_ts, message=message
+            )
+
+    async def react(self, channel: str, ts: str | None, name: str) -> None:
+        if ts is None:
+            return
+        try:
+            await self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as error:
+            if error.response.get("error") != "already_reacted":
+                raise
+
+
+class SlackJobs:
+    def __init__(
+        self,
+        documents: DocumentService,
+        notifier: SlackNotifier,
+        http: aiohttp.ClientSession,
+        *,
+        token: str,
+        api_url: str,
+        max_bytes: int,
+    ) -> None:
+        self.documents = documents
+        self.notifier = notifier
+        self.http = http
+        self.token = token
+        self.api_url = api_url
+        self.max_bytes = max_bytes
+
+    async def review(self, context: JobContext) -> None:
+        """Download, review and post; or post why the file cannot be reviewed."""
+        payload = context.job.payload
+        document_id = UUID(payload["document_id"])
+        channel, thread_ts = payload["channel_id"], payload["thread_ts"]
+        before = await self.documents.load(document_id)
+        previous = before.latest_analysis
+        review = (
+            None if payload.get("reanalyze") else await self.documents.latest_review(document_id)
+        )
+        if review is None and before.status != "rejected":
+            review = await self._fetch_and_review(document_id, payload)
+        document = await self.documents.load(document_id)
+        if document.status == "rejected":
+            assert document.rejection is not None
+            await self.notifier.post_once(
+                document_id,
+                f"rejected:{payload['file_id']}",
+                channel=channel,
+                thread_ts=thread_ts,
+                message=refusal_message(document.rejection.message),
+            )
+            await self.notifier.react(channel, payload.get("message_ts"), "x")
+            metrics.DOCUMENTS_CONVERTED.labels(format="unknown", outcome="rejected").inc()
+            return
+        assert review is not None and review.analysis is not None
+        await self._post_review(review, previous, payload)
+        await self.notifier.react(channel, payload.get("message_ts"), "white_check_mark")
+
+    async def _fetch_and_review(self, document_id: UUID, payload: dict[str, Any]) -> Review | None:
+        info = await self.notifier.client.files_info(file=payload["file_id"])
+        file = info["file"]
+        url = file.get("url_private_download") or file.get("url_private")
+        if not url:
+            raise PermanentJobError("files.info returned no download URL")
+        try:
+            data = await download(
+                self.http,
+                url,
+                token=self.token,
+                api_url=self.api_url,
+                max_bytes=self.max_bytes,
+                filename=file.get("name") or payload["file_id"],
+            )
+        except DownloadRefused as refused:
+            await self.documents.reject(document_id, reason=refused.reason, message=refused.message)
+            return None
+        review = await self.documents.review(ReviewDocument(document_id, data, actor="docsense"))
+        outcome = "analyzed" if review.analysis else "rejected"
+        metrics.ANALYSES_COMPLETED.labels(outcome=outcome).inc()
+        if review.analysis is not None:
+            for finding in review.analysis.findings:
+                metrics.FINDINGS.labels(
+                    category=finding.category, severity=finding.severity, source=finding.source
+                ).inc()
+        return review
+
+    async def _post_review(
+        self, review: Review, previous: ev.AnalysisCompleted | None, payload: dict[str, Any]
+    ) -> None:
+        assert review.analysis is not None
+        data = review_payload(review)
+        document = review.document
+        decisions = {
+            finding_id: (status, document.decided_by[finding_id])
+            for finding_id, status in document.findings.items()
+            if status != "open"
+        }
+        if (
+            previous is not None
+            and previous.analysis_id != review.analysis.analysis_id
+            and (not payload.get("reanalyze"))
+        ):
+            before = {f.id: f for f in previous.findings}
+            after = {f.id: f for f in review.analysis.findings}
+            messages = version_diff_messages(
+                data,
+                resolved=[f for i, f in before.items() if i not in after],
+                new=[f for i, f in after.items() if i not in before],
+                persisting=[f for i, f in after.items() if i in before],
+                version=review.document.file_versions,
+            )
+        else:
+            messages = findings_messages(data, decisions=decisions)
+        await self.notifier.post_all(
+            review.document.id,
+            f"findings:{review.analysis.analysis_id}",
+            messages,
+            channel=payload["channel_id"],
+            thread_ts=payload["thread_ts"],
+        )
+
+    async def answer(self, context: JobContext) -> None:
+        payload = context.job.payload
+        document_id = UUID(payload["document_id"])
+        reply = await self.documents.answer(document_id, UUID(payload["question_id"]))
+        source = (await self.documents.load(document_id)).source
+        assert source is not None and source.channel_id is not None
+        answer = Answer(
+            text=reply.answer,
+            citations=[
+                Citation(quote=c.quote, section=c.section, page=c.page) for c in reply.citations
+            ],
+        )
+        await self.notifier.post_once(
+            document_id,
+            f"answer:{reply.question_id}",
+            channel=source.channel_id,
+            thread_ts=source.thread_ts,
+            message=answer_message(answer),
+        )
+        metrics.QUESTIONS_ANSWERED.inc()

@@ -1,0 +1,394 @@
+"""The Slack app end to end: signed requests into the running server, a fake Slack Web API
+behind `SLACK_API_URL`, real PostgreSQL, real workers, real ingest and review."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.runtime import Runtime, open_runtime
+from bot.serve import Server
+from bot.settings import Settings
+from tests.fakes import USER_ID
+from tests.fakes.slack_api import Call, FakeSlack
+from tests.fakes.slack_requests import (
+    block_actions,
+    bot_message,
+    event_callback,
+    file_share_message,
+    file_shared_event,
+    message_changed,
+    post_to_app,
+    slash_command,
+    thread_reply,
+    view_submission,
+)
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test"
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+SPEC = (EXAMPLES / "momentum_strategy.md").read_bytes()
+_channels = itertools.count(1)
+_ts = itertools.count(1)
+
+
+def _channel() -> str:
+    return f"C{next(_channels):04d}"
+
+
+def _new_ts() -> str:
+    return f"{1800000000 + next(_ts)}.000100"
+
+
+@pytest.fixture(scope="module")
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack(bot_token=TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+async def server(slack: FakeSlack, database_dsn: str) -> AsyncIterator[Server]:
+    settings = Settings(
+        database_url=database_dsn,
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api_url,
+        port=0,
+        metrics_port=0,
+        worker_concurrency=2,
+        max_upload_mb=2,
+    )
+    async with open_runtime(settings) as runtime:
+        server = Server(runtime, settings)
+        await server.start()
+        yield server
+        await server.stop()
+
+
+@pytest.fixture(scope="module")
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def runtime(server: Server) -> Runtime:
+    return server.runtime
+
+
+class App:
+    """Talks to the running server the way Slack does."""
+
+    def __init__(self, server: Server, http: aiohttp.ClientSession) -> None:
+        self.url = f"http://127.0.0.1:{server.ports['http']}/slack/events"
+        self.http = http
+
+    async def event(self, event: dict[str, Any], **options: Any) -> aiohttp.ClientResponse:
+        event_id = options.pop("event_id", None)
+        body = event_callback(event, event_id=event_id)
+        return await post_to_app(self.http, self.url, body, "application/json", SECRET, **options)
+
+    async def form(self, body: bytes, **options: Any) -> aiohttp.ClientResponse:
+        content_type = "application/x-www-form-urlencoded"
+        return await post_to_app(self.http, self.url, body, content_type, SECRET, **options)
+
+
+@pytest.fixture(scope="module")
+def app(server: Server, http: aiohttp.ClientSession) -> App:
+    return App(server, http)
+
+
+async def until(condition: Callable[[], Any], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def posts(slack: FakeSlack, channel: str) -> list[Call]:
+    return [c for c in slack.calls_to("chat.postMessage") if c.params.get("channel") == channel]
+
+
+def blocks_of(call: Call) -> list[dict[str, Any]]:
+    blocks = call.params.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def text_of(call: Call) -> str:
+    return call.params.get("text", "") + json.dumps(blocks_of(call))
+
+
+async def upload(
+    app: App, slack: FakeSlack, channel: str, name: str, content: bytes, **file_options: Any
+) -> tuple[str, dict[str, Any]]:
+    ts = _new_ts()
+    file_id = f"F{channel}{next(_ts)}"
+    thread_ts = file_options.pop("thread_ts", None)
+    file = slack.add_file(
+        file_id, name, content, channel=channel, ts=ts, thread_ts=thread_ts, **file_options
+    )
+    response = await app.event(file_share_message(channel, USER_ID, [file], ts, thread_ts))
+    assert response.status == 200
+    return ts, file
+
+
+async def slash(app: App, slack: FakeSlack, text: str, channel: str) -> str:
+    """Run `/docsense <text>` in `channel`; the ephemeral reply's parameters as JSON text."""
+    seen = len(slack.calls_to("response_url"))
+    url = slack.response_url()
+    response = await app.form(slash_command(text, USER_ID, channel, response_url=url))
+    assert response.status == 200
+    replies = await until(lambda: slack.calls_to("response_url")[seen:])
+    assert replies[0].params.get("response_type") == "ephemeral"
+    return json.dumps(replies[0].params)
+
+
+async def reviewed(slack: FakeSlack, channel: str, count: int = 2) -> list[Call]:
+    """The reviewing reply plus the findings message(s)."""
+    return await until(lambda: (found := posts(slack, channel)) and len(found) >= count and found)
+
+
+async def test_upload_gets_eyes_reply_findings_and_a_check_mark(app: App, slack: FakeSlack) -> None:
+    channel = _channel()
+    ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
+    calls = await reviewed(slack, channel)
+    assert "Reviewing" in calls[0].params["text"]
+    assert all(c.params.get("thread_ts") == ts for c in calls)
+    findings = text_of(calls[1])
+    assert "Appendix C" in findings and "finding_accept" in findings
+    await until(lambda: "white_check_mark" in slack.reactions_on(channel, ts))
+    assert "eyes" in slack.reactions_on(channel, ts)
+
+
+async def test_both_upload_events_and_retries_lead_to_one_review(
+    app: App, slack: FakeSlack, runtime: Runtime
+) -> None:
+    channel = _channel()
+    ts = _new_ts()
+    file = slack.add_file(f"FDUP{channel}", "dup.md", SPEC, channel=channel, ts=ts)
+    message = file_share_message(channel, USER_ID, [file], ts)
+    first = await app.event(message, event_id="EvDUP1")
+    retried = await app.event(message, event_id="EvDUP1", retry_num=1, retry_reason="http_timeout")
+    shared = await app.event(file_shared_event(file["id"], channel, USER_ID))
+    assert [first.status, retried.status, shared.status] == [200, 200, 200]
+    await reviewed(slack, channel)
+    await asyncio.sleep(1.0)
+    assert len(posts(slack, channel)) == 2
+    jobs = await runtime.pool.fetchval(
+        "SELECT count(*) FROM jobs WHERE payload->>'file_id' = $1", file["id"]
+    )
+    assert jobs == 1
+
+
+async def test_bad_signature_and_stale_timestamp_are_rejected(
+    app: App, http: aiohttp.ClientSession
+) -> None:
+    body = event_callback({"type": "app_mention", "text": "hi", "channel": "C1", "ts": "1.0"})
+    forged = await post_to_app(http, app.url, body, "application/json", "wrong-secret")
+    stale = await post_to_app(
+        http, app.url, body, "application/json", SECRET, timestamp=int(time.time()) - 600
+    )
+    assert forged.status == 401 and stale.status == 401
+
+
+async def test_question_in_thread_is_answered_with_citations(app: App, slack: FakeSlack) -> None:
+    channel = _channel()
+    ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
+    await reviewed(slack, channel)
+    before = len(posts(slack, channel))
+    question = thread_reply(
+        channel, USER_ID, "How often is the portfolio rebalanced?", _new_ts(), ts
+    )
+    await app.event(question)
+    await app.event(question, retry_num=1, retry_reason="http_timeout")
+    answer = await until(lambda: posts(slack, channel)[before:])
+    assert answer[0].params["thread_ts"] == ts
+    assert "Rebalanc" in text_of(answer[0])
+    await asyncio.sleep(0.5)
+    assert len(posts(slack, channel)) == before + 1
+
+
+async def test_documents_stay_in_their_channel(app: App, slack: FakeSlack) -> None:
+    home, elsewhere = _channel(), _channel()
+    ts, _ = await upload(app, slack, home, "private_strategy.md", SPEC)
+    await reviewed(slack, home)
+    await app.event(thread_reply(elsewhere, USER_ID, "What is the stop-loss?", _new_ts(), ts))
+    reply = await slash(app, slack, "status private_strategy.md", elsewhere)
+    assert "No document matches" in reply
+    export = await slash(app, slack, "export private_strategy.md", elsewhere)
+    assert "No document matches" in export
+    await asyncio.sleep(1.0)
+    assert posts(slack, elsewhere) == []
+
+
+async def test_new_version_in_thread_reports_resolved_new_and_persisting(
+    app: App, slack: FakeSlack
+) -> None:
+    channel = _channel()
+    ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
+    await reviewed(slack, channel)
+    fixed = SPEC.replace(b"The full derivation of the signal is given in Appendix C.", b"")
+    await upload(app, slack, channel, "momentum_strategy_v2.md", fixed, thread_ts=ts)
+    diff = await until(lambda: [c for c in posts(slack, channel) if "resolved" in text_of(c)])
+    assert diff[0].params["thread_ts"] == ts
+    assert "1 resolved" in text_of(diff[0])
+
+
+async def test_accept_and_reject_buttons_record_decisions(
+    app: App, slack: FakeSlack, runtime: Runtime
+) -> None:
+    channel = _channel()
+    ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
+    findings = (await reviewed(slack, channel))[1]
+    values = [
+        element["value"]
+        for block in blocks_of(findings)
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
+    accept_value, reject_value = values[0], values[2]
+    message = {
+        "ts": findings.response["ts"],
+        "text": findings.params["text"],
+        "blocks": blocks_of(findings),
+    }
+    await app.form(
+        block_actions(
+            "finding_accept",
+            accept_value,
+            USER_ID,
+            channel,
+            message["ts"],
+            message=message,
+            thread_ts=ts,
+        )
+    )
+    update = await until(
+        lambda: [c for c in slack.calls_to("chat.update") if c.params.get("channel") == channel]
+    )
+    assert "Accepted" in text_of(update[0])
+
+    await app.form(
+        block_actions(
+            "finding_reject",
+            reject_value,
+            "U2",
+            channel,
+            message["ts"],
+            message=message,
+            thread_ts=ts,
+        )
+    )
+    modal = await until(lambda: slack.calls_to("views.open"))
+    view = (
+        json.loads(modal[-1].params["view"])
+        if isinstance(modal[-1].params["view"], str)
+        else modal[-1].params["view"]
+    )
+    block_id = next(b["block_id"] for b in view["blocks"] if b.get("type") == "input")
+    action_id = next(b["element"]["action_id"] for b in view["blocks"] if b.get("type") == "input")
+    await app.form(
+        view_submission(
+            "reject_reason",
+            view["private_metadata"],
+            {
+                block_id: {
+                    action_id: {"type": "plain_text_input", "value": "Covered by the runbook"}
+                }
+            },
+            "U2",
+        )
+    )
+
+    document_id, _ = reject_value.split("|")
+
+    async def decided() -> list[tuple[str, str | None]]:
+        rows = await runtime.store.read_stream(f"document-{document_id}")
+        return [(e.type, e.data.get("reason")) for e in rows if e.type.startswith("Finding")]
+
+    for _ in range(100):
+        events = await decided()
+        if ("FindingRejected", "Covered by the runbook") in events:
+            break
+        await asyncio.sleep(0.05)
+    assert ("FindingAccepted", None) in events
+    assert ("FindingRejected", "Covered by the runbook") in events
+
+
+async def test_refusals_get_a_clear_reply_and_a_cross(app: App, slack: FakeSlack) -> None:
+    cases = {
+        "sheet.xlsx": (b"PK\x03\x04 not really a sheet", {}, "can't review"),
+        "scan.pdf": (b"%PDF-1.4 broken", {}, "damaged"),
+        "locked.md": (b"# Spec", {"login_page": True}, "files:read"),
+        "elsewhere.md": (b"# Spec", {"url_host": "https://evil.example.com"}, "Slack file host"),
+    }
+    for name, (content, options, expected) in cases.items():
+        channel = _channel()
+        ts, _ = await upload(app, slack, channel, name, content, **options)
+        calls = await reviewed(slack, channel)
+        assert expected in text_of(calls[1]), (name, text_of(calls[1]))
+        await until(lambda c=channel, t=ts: "x" in slack.reactions_on(c, t))
+
+
+async def test_rate_limited_posting_is_retried_and_posted_once(app: App, slack: FakeSlack) -> None:
+    channel = _channel()
+    slack.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
+    await upload(app, slack, channel, "momentum_strategy.md", SPEC)
+    calls = await reviewed(slack, channel)
+    assert len([c for c in calls if "Reviewing" in c.params.get("text", "")]) == 1
+
+
+async def test_bots_edits_and_deletions_are_ignored(app: App, slack: FakeSlack) -> None:
+    channel = _channel()
+    ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
+    await reviewed(slack, channel)
+    before = len(posts(slack, channel))
+    await app.event(bot_message(channel, "B0THER", "another bot says hi", _new_ts(), thread_ts=ts))
+    edited = {"type": "message", "user": USER_ID, "text": "edited", "ts": ts, "thread_ts": ts}
+    await app.event(message_changed(channel, edited, {**edited, "text": "original"}, _new_ts()))
+    await asyncio.sleep(1.0)
+    assert len(posts(slack, channel)) == before
+
+
+async def test_slash_commands(app: App, slack: FakeSlack) -> None:
+    channel = _channel()
+    ts, _ = await upload(app, slack, channel, "cmd_strategy.md", SPEC)
+    await reviewed(slack, channel)
+
+    async def command(text: str) -> str:
+        return await slash(app, slack, text, channel)
+
+    assert "/docsense status" in await command("help")
+    assert "cmd_strategy.md" in await command("status")
+    assert "Appendix C" in await command("status cmd_strategy.md")
+    assert (
+        "AnalysisCompleted" in await command("history cmd_strategy.md")
+        or "review" in (await command("history cmd_strategy.md")).lower()
+    )
+    assert "findings" in (await command("stats")).lower()
+    assert "/docsense" in await command("frobnicate")
+
+    assert "Exported" in await command("export cmd_strategy.md")
+    upload_call = await until(
+        lambda: [
+            c
+            for c in slack.calls_to("files.completeUploadExternal")
+            if c.params.get("channel_id") == channel
+        ]
+    )
+    assert upload_call[0].params.get("thread_ts") == ts
+    assert any(b"# Review:" in u.content for u in slack.uploads)
+
+    before = len(posts(slack, channel))
+    assert "Re-reviewing" in await command("reanalyze cmd_strategy.md")
+    await until(lambda: len(posts(slack, channel)) > before)
