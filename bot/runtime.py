@@ -11,6 +11,7 @@ from functools import partial
 
 import asyncpg
 
+from bot.observability import MetricsObserver
 from bot.settings import Settings
 from domain.ingest.offload import ingest_in_worker, shutdown_ingest_pool
 from domain.projections import DocumentsProjection
@@ -61,7 +62,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     pool = await create_pool(
         dsn, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
     )
-    store = EventStore(pool)
+    store = EventStore(pool, observer=MetricsObserver())
     jobs = JobQueue(pool, lease=timedelta(seconds=settings.job_lease_seconds))
     try:
         yield Runtime(

@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import socket
+import time
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -25,6 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.observability import ack_timer, job_finished
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
@@ -52,6 +54,26 @@ def slack_client(settings: Settings) -> AsyncWebClient:
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+class SlackCheck:
+    """`auth.test`, at most every 30 s: /health may be probed often, Slack rate-limits."""
+
+    def __init__(self, client: AsyncWebClient, *, ttl_seconds: float = 30.0) -> None:
+        self.client = client
+        self.ttl = ttl_seconds
+        self._checked_at = float("-inf")
+        self._ok = False
+
+    async def __call__(self) -> bool:
+        now = time.monotonic()
+        if now - self._checked_at >= self.ttl:
+            try:
+                self._ok = bool((await self.client.auth_test()).get("ok"))
+            except Exception:
+                self._ok = False
+            self._checked_at = now
+        return self._ok
 
 
 @dataclass
@@ -96,6 +118,7 @@ class Server:
             name=f"{socket.gethostname()}-{os.getpid()}",
             concurrency=settings.worker_concurrency,
             wake=listener.wake_event(JOBS_CHANNEL),
+            on_finished=job_finished,
         )
         self._worker_task = asyncio.create_task(self.worker.run())
         for projector in runtime.projectors:
@@ -103,7 +126,9 @@ class Server:
                 asyncio.create_task(projector.run_forever(listener.wake_event(EVENTS_CHANNEL)))
             )
 
-        sidecar = await start_sidecar(build_sidecar(runtime), settings.metrics_port)
+        sidecar = await start_sidecar(
+            build_sidecar(runtime, slack_check=SlackCheck(client)), settings.metrics_port
+        )
         self.ports["metrics"] = _bound_port(sidecar)
         self._cleanups.append(lambda: stop_sidecar(sidecar))
 
@@ -115,7 +140,9 @@ class Server:
             await handler.connect_async()
             self._front_stop = handler.close_async
         else:
-            runner = web.AppRunner(app.web_app(path="/slack/events", port=settings.port))
+            web_app = app.web_app(path="/slack/events", port=settings.port)
+            web_app.middlewares.append(ack_timer)
+            runner = web.AppRunner(web_app)
             await runner.setup()
             await web.TCPSite(runner, "0.0.0.0", settings.port).start()
             self.ports["http"] = _bound_port(runner)

@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
+from bot.observability import bind_correlation
 from bot.runtime import Runtime
 from bot.slack_blocks import (
     decision_update,
@@ -192,6 +193,11 @@ def build_slack_app(
     )
     handlers = SlackHandlers(runtime, client, notifier)
     commands = SlashCommands(runtime, client)
+
+    @app.middleware
+    async def correlate(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
+        bind_correlation(body.get("event_id") or body.get("trigger_id"))
+        await next()
 
     @app.event("message")
     async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:

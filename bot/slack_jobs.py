@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
+from bot.observability import bind_correlation
 from bot.slack_blocks import (
     Message,
     answer_message,
@@ -100,6 +101,7 @@ class SlackJobs:
     async def review(self, context: JobContext) -> None:
         """Download, review and post; or post why the file cannot be reviewed."""
         payload = context.job.payload
+        bind_correlation(payload.get("correlation_id"))
         document_id = UUID(payload["document_id"])
         channel, thread_ts = payload["channel_id"], payload["thread_ts"]
         before = await self.documents.load(document_id)
@@ -191,6 +193,7 @@ class SlackJobs:
 
     async def answer(self, context: JobContext) -> None:
         payload = context.job.payload
+        bind_correlation(payload.get("correlation_id"))
         document_id = UUID(payload["document_id"])
         reply = await self.documents.answer(document_id, UUID(payload["question_id"]))
         source = (await self.documents.load(document_id)).source

@@ -19,6 +19,7 @@ import asyncpg
 
 from domain import events as ev
 from domain.answers import answer_offline
+from domain.correlation import correlation_id
 from domain.document import (
     Document,
     DocumentError,
@@ -146,7 +147,7 @@ class DocumentService:
                 await self.jobs.enqueue(
                     connection,
                     REVIEW_JOB,
-                    {"document_id": str(document.id), **review_job},
+                    {"document_id": str(document.id), **_correlated(review_job)},
                     dedupe_key=f"review:{document.id}:{command.file_key}",
                 )
 
@@ -198,7 +199,7 @@ class DocumentService:
         require_reviewable(document)
         async with self.store.transaction() as connection:
             await self.jobs.enqueue(
-                connection, REVIEW_JOB, {"document_id": str(document_id), **review_job}
+                connection, REVIEW_JOB, {"document_id": str(document_id), **_correlated(review_job)}
             )
 
     async def ask(self, command: AskQuestion) -> Document:
@@ -208,7 +209,9 @@ class DocumentService:
             await self.jobs.enqueue(
                 connection,
                 ANSWER_JOB,
-                {"document_id": str(document.id), "question_id": str(command.question_id)},
+                _correlated(
+                    {"document_id": str(document.id), "question_id": str(command.question_id)}
+                ),
                 dedupe_key=f"answer:{command.question_id}",
             )
 
@@ -373,7 +376,10 @@ class DocumentService:
     ) -> Document:
         if not new:
             return document
-        recorded: list[NewEvent] = [event.to_new_event(actor=actor) for event in new]
+        cid = correlation_id.get()
+        recorded: list[NewEvent] = [
+            event.to_new_event(actor=actor, correlation_id=cid) for event in new
+        ]
         result = await self.store.append(
             stream_id(document.id),
             document.version,
@@ -383,6 +389,12 @@ class DocumentService:
         for offset, event in enumerate(new):
             document = evolve(document, event, result.version - len(new) + offset + 1)
         return document
+
+
+def _correlated(payload: dict[str, Any]) -> dict[str, Any]:
+    """Jobs carry the correlation id of the request that caused them."""
+    cid = correlation_id.get()
+    return {**payload, "correlation_id": cid} if cid else payload
 
 
 def stream_id(document_id: UUID) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -81,9 +82,25 @@ def stream_type_of(stream_id: str) -> str:
     return stream_id.split("-", 1)[0]
 
 
+class StoreObserver(Protocol):
+    """Told about every append and read, so the entry points can export metrics without
+    the store knowing about any metrics library."""
+
+    def appended(self, event_types: Sequence[str]) -> None: ...
+
+    def timed(self, operation: str, seconds: float) -> None: ...
+
+
 class EventStore:
-    def __init__(self, pool: asyncpg.Pool, *, group_commit_max_events: int = 2000) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        group_commit_max_events: int = 2000,
+        observer: StoreObserver | None = None,
+    ) -> None:
         self.pool = pool
+        self.observer = observer
         self._group_commit = GroupCommit(
             pool.acquire, self._append_requests, max_items=group_commit_max_events
         )
@@ -115,10 +132,15 @@ class EventStore:
         if not events:
             raise ValueError("append needs at least one event")
         request = AppendRequest(stream_id, expected_version, tuple(events))
+        started = time.perf_counter()
         if connection is None:
             outcome = await self._group_commit.submit(request)
         else:
             [outcome] = await self._append_requests(connection, [request])
+        if self.observer is not None:
+            self.observer.timed("append", time.perf_counter() - started)
+            if isinstance(outcome, AppendResult) and not outcome.replayed:
+                self.observer.appended([e.type for e in events])
         if isinstance(outcome, EventStoreError):
             raise outcome
         return outcome
@@ -156,12 +178,15 @@ class EventStore:
         after_version: int = 0,
         connection: asyncpg.Connection | None = None,
     ) -> list[RecordedEvent]:
+        started = time.perf_counter()
         rows = await (connection or self.pool).fetch(
             f"SELECT {_EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND version > $2 "
             "ORDER BY version",
             stream_id,
             after_version,
         )
+        if self.observer is not None:
+            self.observer.timed("read_stream", time.perf_counter() - started)
         return [_recorded(r) for r in rows]
 
     async def read_all(
@@ -172,11 +197,14 @@ class EventStore:
         connection: asyncpg.Connection | None = None,
     ) -> list[RecordedEvent]:
         """One page of the global log, in position order (which is commit order)."""
+        started = time.perf_counter()
         rows = await (connection or self.pool).fetch(
             f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2",
             after_position,
             limit,
         )
+        if self.observer is not None:
+            self.observer.timed("read_all", time.perf_counter() - started)
         return [_recorded(r) for r in rows]
 
     async def stream_version(self, stream_id: str) -> int:

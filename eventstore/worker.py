@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -52,6 +53,7 @@ class JobWorker:
         poll_seconds: float = 2.0,
         heartbeat_seconds: float | None = None,
         wake: asyncio.Event | None = None,
+        on_finished: Callable[[Job, float], None] | None = None,
     ) -> None:
         self.queue = queue
         self.handlers = dict(handlers)
@@ -60,6 +62,7 @@ class JobWorker:
         self.poll_seconds = poll_seconds
         self.heartbeat_seconds = heartbeat_seconds or queue.lease.total_seconds() / 3
         self.wake = wake or asyncio.Event()
+        self.on_finished = on_finished
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
 
@@ -100,6 +103,7 @@ class JobWorker:
         bound = log.bind(job_id=job.id, kind=job.kind, attempt=job.attempts)
         heartbeat = asyncio.create_task(self._heartbeat(job))
         context = JobContext(job, self.queue)
+        started = time.perf_counter()
         try:
             await self.handlers[job.kind](context)
             if not context.completed:
@@ -116,6 +120,8 @@ class JobWorker:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+            if self.on_finished is not None:
+                self.on_finished(job, time.perf_counter() - started)
 
     async def _fail(
         self, job: Job, error: str, *, retryable: bool, log: structlog.BoundLogger

@@ -17,9 +17,11 @@ import pytest
 from bot.runtime import Runtime, open_runtime
 from bot.serve import Server
 from bot.settings import Settings
-from tests.fakes import USER_ID
+from tests.domain.ingest.builders import build_pdf, encrypt_pdf, image_only_pdf, zip_bomb_docx
+from tests.fakes import BOT_USER_ID, USER_ID
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_requests import (
+    app_mention,
     block_actions,
     bot_message,
     event_callback,
@@ -325,19 +327,38 @@ async def test_accept_and_reject_buttons_record_decisions(
     assert ("FindingRejected", "Covered by the runbook") in events
 
 
-async def test_refusals_get_a_clear_reply_and_a_cross(app: App, slack: FakeSlack) -> None:
-    cases = {
-        "sheet.xlsx": (b"PK\x03\x04 not really a sheet", {}, "can't review"),
-        "scan.pdf": (b"%PDF-1.4 broken", {}, "damaged"),
-        "locked.md": (b"# Spec", {"login_page": True}, "files:read"),
-        "elsewhere.md": (b"# Spec", {"url_host": "https://evil.example.com"}, "Slack file host"),
-    }
-    for name, (content, options, expected) in cases.items():
-        channel = _channel()
-        ts, _ = await upload(app, slack, channel, name, content, **options)
-        calls = await reviewed(slack, channel)
-        assert expected in text_of(calls[1]), (name, text_of(calls[1]))
-        await until(lambda c=channel, t=ts: "x" in slack.reactions_on(c, t))
+REFUSALS = {
+    "sheet.xlsx": (b"PK\x03\x04 not really a sheet", {}, "unsupported_type"),
+    "broken.pdf": (b"%PDF-1.4 broken", {}, "corrupt"),
+    "empty.md": (b"", {}, "empty"),
+    "huge.md": (b"# Spec\n\n" + b"word " * 600_000, {}, "too_large"),
+    "locked.pdf": (encrypt_pdf(build_pdf([("1. Scope", ["Text."])]), "secret"), {}, "encrypted"),
+    "scan.pdf": (image_only_pdf(), {}, "no_text_layer"),
+    "bomb.docx": (zip_bomb_docx(), {}, "zip_bomb"),
+    "garbage.txt": (bytes(range(256)) * 40, {}, "undecodable_text"),
+    "private.md": (b"# Spec", {"login_page": True}, "missing_scope"),
+    "elsewhere.md": (b"# Spec", {"url_host": "https://evil.example.com"}, "untrusted_host"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+async def test_each_refusal_gets_a_clear_reply_and_a_cross(
+    app: App, slack: FakeSlack, runtime: Runtime, name: str
+) -> None:
+    content, options, reason = REFUSALS[name]
+    channel = _channel()
+    ts, _ = await upload(app, slack, channel, name, content, **options)
+    calls = await reviewed(slack, channel)
+    await until(lambda: "x" in slack.reactions_on(channel, ts))
+    rejections = await runtime.pool.fetch(
+        """SELECT e.data->>'reason' AS reason, e.data->>'message' AS message FROM events e
+           JOIN events s ON s.stream_id = e.stream_id AND s.type = 'DocumentSubmitted'
+           WHERE e.type = 'DocumentRejected' AND s.data->'source'->>'channel_id' = $1""",
+        channel,
+    )
+    assert [r["reason"] for r in rejections] == [reason]
+    assert calls[1].params["text"] == rejections[0]["message"]
+    assert "Traceback" not in calls[1].params["text"]
 
 
 async def test_rate_limited_posting_is_retried_and_posted_once(app: App, slack: FakeSlack) -> None:
@@ -392,3 +413,55 @@ async def test_slash_commands(app: App, slack: FakeSlack) -> None:
     before = len(posts(slack, channel))
     assert "Re-reviewing" in await command("reanalyze cmd_strategy.md")
     await until(lambda: len(posts(slack, channel)) > before)
+
+
+async def test_mention_in_thread_is_one_question(app: App, slack: FakeSlack) -> None:
+    channel = _channel()
+    ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
+    await reviewed(slack, channel)
+    before = len(posts(slack, channel))
+    asked = _new_ts()
+    text = f"<@{BOT_USER_ID}> what is the stop-loss?"
+    await app.event(app_mention(channel, USER_ID, text, asked, thread_ts=ts))
+    await app.event(thread_reply(channel, USER_ID, text, asked, ts))
+    answer = await until(lambda: posts(slack, channel)[before:])
+    assert answer[0].params["thread_ts"] == ts
+    await asyncio.sleep(1.0)
+    assert len(posts(slack, channel)) == before + 1
+
+
+async def test_events_jobs_and_logs_share_the_slack_event_id(
+    app: App, slack: FakeSlack, runtime: Runtime, server: Server, http: aiohttp.ClientSession
+) -> None:
+    channel = _channel()
+    ts = _new_ts()
+    file = slack.add_file(f"FCOR{channel}", "corr.md", SPEC, channel=channel, ts=ts)
+    await app.event(file_share_message(channel, USER_ID, [file], ts), event_id="EvCORRELATE")
+    await reviewed(slack, channel)
+    rows = await runtime.pool.fetch(
+        """SELECT e.type, e.metadata->>'correlation_id' AS cid FROM events e
+           WHERE e.stream_id = (SELECT stream_id FROM events
+                                WHERE type = 'DocumentSubmitted' AND data->>'file_key' = $1)
+           ORDER BY e.position""",
+        f"slack:{file['id']}",
+    )
+    assert rows[0]["type"] == "DocumentSubmitted"
+    by_type = {r["type"]: r["cid"] for r in rows}
+    assert by_type["DocumentSubmitted"] == "EvCORRELATE"
+    assert by_type["AnalysisCompleted"] == "EvCORRELATE"
+    job = await runtime.pool.fetchval(
+        "SELECT payload->>'correlation_id' FROM jobs WHERE payload->>'file_id' = $1", file["id"]
+    )
+    assert job == "EvCORRELATE"
+
+    metrics_url = f"http://127.0.0.1:{server.ports['metrics']}/metrics"
+    async with http.get(metrics_url) as response:
+        exposition = await response.text()
+    for series in (
+        "slack_ack_duration_seconds_count",
+        'events_appended_total{type="AnalysisCompleted"}',
+        'job_duration_seconds_count{kind="review-document"}',
+        'event_store_operation_duration_seconds_count{op="append"}',
+    ):
+        line = next(x for x in exposition.splitlines() if x.startswith(series))
+        assert float(line.rsplit(" ", 1)[1]) > 0, line
