@@ -117,12 +117,16 @@ class FakeSlack:
         self,
         bot_token: str = "xoxb-test",
         *,
+        app_token: str = "xapp-test",
         team_id: str = TEAM_ID,
         bot_user_id: str = BOT_USER_ID,
         bot_id: str = BOT_ID,
         app_id: str = API_APP_ID,
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
+        self.socket_acks: list[JsonObject] = []
+        self._sockets: list[web.WebSocketResponse] = []
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -154,6 +158,7 @@ class FakeSlack:
             "views.open": self._views_open,
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
+            "apps.connections.open": self._apps_connections_open,
         }
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -165,6 +170,7 @@ class FakeSlack:
         app.router.add_get("/files/{file_id}/download/{name}", self._handle_download)
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_post("/responses/{key}", self._handle_response_url)
+        app.router.add_get("/socket", self._handle_socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         # Binding our own socket is the public way to learn the port the OS picked.
@@ -389,7 +395,8 @@ class FakeSlack:
             return 200, {}, _error("unknown_method")
         if token is None:
             return 200, {}, _error("not_authed")
-        if token != self.bot_token:
+        expected = self.app_token if method == "apps.connections.open" else self.bot_token
+        if token != expected:
             return 200, {}, _error("invalid_auth")
         fault = self._take_fault(method)
         if fault is not None:
@@ -424,6 +431,45 @@ class FakeSlack:
         filename, _ = self._pending_uploads[file_id]
         self._pending_uploads[file_id] = (filename, content)
         return web.Response(text=f"OK - {len(content)}")
+
+    async def socket_connected(self, timeout: float = 10) -> None:
+        """Wait until a Socket Mode client has connected and been greeted."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: bool(self._sockets))
+
+    async def socket_send(self, envelope_type: str, payload: JsonObject) -> str:
+        """Deliver one Socket Mode envelope (events_api, slash_commands, interactive);
+        returns its envelope_id, which the client must acknowledge."""
+        envelope_id = f"env-{next(self._serial)}"
+        message = {
+            "envelope_id": envelope_id,
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": envelope_type != "events_api",
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        await self._sockets[-1].send_json(message)
+        return envelope_id
+
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket_response = web.WebSocketResponse()
+        await socket_response.prepare(request)
+        await socket_response.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": self.app_id}}
+        )
+        async with self._changed:
+            self._sockets.append(socket_response)
+            self._changed.notify_all()
+        async for message in socket_response:
+            if message.type == web.WSMsgType.TEXT:
+                async with self._changed:
+                    self.socket_acks.append(json.loads(message.data))
+                    self._changed.notify_all()
+        return socket_response
+
+    def _apps_connections_open(self, params: JsonObject) -> JsonObject:
+        return {"url": self.origin.replace("http://", "ws://") + "/socket"}
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         params = await _read_params(request)
