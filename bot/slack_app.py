@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
@@ -37,7 +38,6 @@ from domain.service import AskQuestion, DecideFinding, SubmitDocument
 log = structlog.get_logger(__name__)
 SLACK_NAMESPACE = uuid.UUID("0d5b7f5e-3f0a-4c55-9a43-1b8f3c2d9e71")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
-Handler = Callable[..., Awaitable[None]]
 
 
 class SlackHandlers:
@@ -108,7 +108,9 @@ class SlackHandlers:
             message=reviewing_message(filename),
         )
 
-    async def shared_file(self, *, team_id: str, channel_id: str, user_id: str, file_id: str):
+    async def shared_file(
+        self, *, team_id: str, channel_id: str, user_id: str, file_id: str
+    ) -> None:
         """`file_shared` carries no message: find where the file was posted via files.info."""
         info = await self.client.files_info(file=file_id)
         file = info["file"]
@@ -265,10 +267,15 @@ def build_slack_app(
         await ack()
         channel_id, message = body["channel"]["id"], body.get("message") or {}
         document_id, finding_id = parse_finding_value(action["value"])
-        await client.views_open(
-            trigger_id=body["trigger_id"],
-            view=reject_reason_modal(document_id, finding_id, channel_id, message.get("ts", "")),
-        )
+        try:
+            await client.views_open(
+                trigger_id=body["trigger_id"],
+                view=reject_reason_modal(
+                    document_id, finding_id, channel_id, message.get("ts", "")
+                ),
+            )
+        except SlackApiError as error:  # an expired trigger must not cost the decision
+            log.warning("slack.reason_modal_failed", error=error.response.get("error"))
         await handlers.decide(
             value=action["value"],
             accept=False,

@@ -122,7 +122,6 @@ class SlackJobs:
                 message=refusal_message(document.rejection.message),
             )
             await self.notifier.react(channel, payload.get("message_ts"), "x")
-            metrics.DOCUMENTS_CONVERTED.labels(format="unknown", outcome="rejected").inc()
             return
         assert review is not None and review.analysis is not None
         await self._post_review(review, previous, payload)
@@ -147,9 +146,12 @@ class SlackJobs:
             await self.documents.reject(document_id, reason=refused.reason, message=refused.message)
             return None
         review = await self.documents.review(ReviewDocument(document_id, data, actor="docsense"))
-        outcome = "analyzed" if review.analysis else "rejected"
-        metrics.ANALYSES_COMPLETED.labels(outcome=outcome).inc()
-        if review.analysis is not None:
+        kind = _format(file.get("name") or "")
+        if review.analysis is None:
+            metrics.DOCUMENTS_CONVERTED.labels(format=kind, outcome="rejected").inc()
+        else:
+            metrics.DOCUMENTS_CONVERTED.labels(format=kind, outcome="converted").inc()
+            metrics.ANALYSES_COMPLETED.labels(outcome="analyzed").inc()
             for finding in review.analysis.findings:
                 metrics.FINDINGS.labels(
                     category=finding.category, severity=finding.severity, source=finding.source
@@ -212,3 +214,19 @@ class SlackJobs:
             message=answer_message(answer),
         )
         metrics.QUESTIONS_ANSWERED.inc()
+
+
+_FORMATS = {
+    "pdf": "pdf",
+    "docx": "docx",
+    "md": "markdown",
+    "markdown": "markdown",
+    "rst": "rst",
+    "txt": "text",
+}
+
+
+def _format(filename: str) -> str:
+    """A small fixed label set for metrics, whatever people name their files."""
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    return _FORMATS.get(extension, "unknown")
