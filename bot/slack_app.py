@@ -132,6 +132,18 @@ class SlackHandlers:
             thread_ts=placement.get("thread_ts"),
         )
 
+    async def question_in(self, event: dict[str, Any]) -> None:
+        """A message or mention inside a thread (not the thread's first message)."""
+        thread_ts = event.get("thread_ts")
+        if thread_ts and thread_ts != event.get("ts"):
+            await self.question(
+                channel_id=event["channel"],
+                user_id=event.get("user", ""),
+                text=event.get("text", ""),
+                ts=event["ts"],
+                thread_ts=thread_ts,
+            )
+
     async def question(
         self, *, channel_id: str, user_id: str, text: str, ts: str, thread_ts: str
     ) -> None:
@@ -217,14 +229,8 @@ def build_slack_app(
                     message_ts=event.get("ts"),
                     thread_ts=event.get("thread_ts"),
                 )
-        elif event.get("thread_ts") and event["thread_ts"] != event.get("ts"):
-            await handlers.question(
-                channel_id=event["channel"],
-                user_id=event.get("user", ""),
-                text=event.get("text", ""),
-                ts=event["ts"],
-                thread_ts=event["thread_ts"],
-            )
+        else:
+            await handlers.question_in(event)
         metrics.SLACK_EVENTS.labels(type="message", outcome="handled").inc()
 
     @app.event("file_shared")
@@ -239,14 +245,7 @@ def build_slack_app(
 
     @app.event("app_mention")
     async def on_mention(event: dict[str, Any]) -> None:
-        if event.get("thread_ts") and event["thread_ts"] != event.get("ts"):
-            await handlers.question(
-                channel_id=event["channel"],
-                user_id=event.get("user", ""),
-                text=event.get("text", ""),
-                ts=event["ts"],
-                thread_ts=event["thread_ts"],
-            )
+        await handlers.question_in(event)
         metrics.SLACK_EVENTS.labels(type="app_mention", outcome="handled").inc()
 
     @app.action("finding_accept")

@@ -106,30 +106,19 @@ def submission(
     source: ev.Source,
 ) -> list[ev.Event]:
     """A first upload, a new version, or nothing when the same file arrives again."""
+    file = {
+        "filename": filename,
+        "media_type": media_type,
+        "size": size,
+        "file_key": file_key,
+        "sha256": sha256,
+        "source": source,
+    }
     if not document.exists:
-        return [
-            ev.DocumentSubmitted(
-                filename=filename,
-                media_type=media_type,
-                size=size,
-                file_key=file_key,
-                sha256=sha256,
-                source=source,
-            )
-        ]
+        return [ev.DocumentSubmitted(**file)]
     if file_key in document.file_keys:
         return []
-    return [
-        ev.VersionSubmitted(
-            filename=filename,
-            media_type=media_type,
-            size=size,
-            file_key=file_key,
-            sha256=sha256,
-            source=source,
-            file_version=document.file_versions + 1,
-        )
-    ]
+    return [ev.VersionSubmitted(**file, file_version=document.file_versions + 1)]
 
 
 def question(
