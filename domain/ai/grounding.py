@@ -46,7 +46,8 @@ _FOLD = str.maketrans(
     }
 )
 # What models wrap around or trail after a quote that the document may not have.
-_WRAPPING = " \t\n.…\"'“”‘’«»"
+_QUOTE_MARKS = " \t\n\"'“”‘’«»"
+_WRAPPING = _QUOTE_MARKS + ".…"
 _SECTION_PREFIX = re.compile(r"^(?:section|sec\.|§)\s*", re.IGNORECASE)
 
 
@@ -247,10 +248,10 @@ def _rank(finding: Finding) -> int:
 
 
 def _candidates(quote: str) -> list[str]:
-    """The quote as given, then without the quotation marks, ellipses or final full stop a
-    model may have added around it."""
-    trimmed = quote.strip(_WRAPPING)
-    return [quote, trimmed] if trimmed != quote.strip() else [quote]
+    """The quote as given, then without the quotation marks a model may have put around it,
+    then also without leading or trailing ellipses and full stops."""
+    variants = [quote, quote.strip(_QUOTE_MARKS), quote.strip(_WRAPPING)]
+    return list(dict.fromkeys(v for v in variants if v.strip()))
 
 
 def _section_key(name: str) -> str:
