@@ -29,14 +29,17 @@ _REASONS = {
 }
 
 
-def error_for_status(status: int, headers: Mapping[str, str] | None) -> ProviderError:
-    """429, 408, 409 and 5xx may succeed on another attempt; any other status will not."""
+def error_for_status(
+    status: int, headers: Mapping[str, str] | None, *, retry_after: float | None = None
+) -> ProviderError:
+    """429, 408, 409 and 5xx may succeed on another attempt; any other status will not.
+    A Retry-After header wins over `retry_after`, a hint the provider gave in the body."""
     retryable = status in (408, 409, 429) or status >= 500
     reason = _REASONS.get(status, "server_error" if status >= 500 else f"http_{status}")
+    if retryable and headers:
+        retry_after = retry_after_seconds(headers) or retry_after
     return ProviderError(
-        reason,
-        retryable=retryable,
-        retry_after=retry_after_seconds(headers) if retryable and headers else None,
+        reason, retryable=retryable, retry_after=retry_after if retryable else None
     )
 
 

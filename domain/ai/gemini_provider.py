@@ -101,7 +101,9 @@ class GeminiProvider:
                 model=self.model, contents=contents, config=config
             )
         except errors.APIError as error:
-            raise error_for_status(error.code, _headers(error)) from error
+            raise error_for_status(
+                error.code, _headers(error), retry_after=_retry_delay(error.details)
+            ) from error
         except TimeoutError as error:
             raise transport_error(timed_out=True) from error
         except aiohttp.ClientError as error:
@@ -128,6 +130,18 @@ def _conversation(
 def _headers(error: errors.APIError) -> dict[str, str] | None:
     headers = getattr(error.response, "headers", None)
     return {key.lower(): value for key, value in headers.items()} if headers else None
+
+
+def _retry_delay(details: Any) -> float | None:
+    """Gemini puts the wait in a google.rpc.RetryInfo error detail ("retryDelay": "21s")."""
+    error = details.get("error", details) if isinstance(details, dict) else {}
+    for detail in error.get("details") or []:
+        if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+            try:
+                return float(str(detail.get("retryDelay", "")).removesuffix("s"))
+            except ValueError:
+                return None
+    return None
 
 
 def _reply_text(response: types.GenerateContentResponse) -> str:
