@@ -124,7 +124,9 @@ class _Failover:
             completion = await self._attempts(provider, call)
             if completion is not None:
                 return _Served(provider, completion)
-            self.active = max(self.active, position + 1)
+            # The last provider stays in use for later calls: its failure may be particular
+            # to this call (a chunk it refused), and there is nothing else to try.
+            self.active = max(self.active, min(position + 1, len(self.providers) - 1))
             position = max(position + 1, self.active)
         return None
 
