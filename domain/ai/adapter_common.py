@@ -1,8 +1,8 @@
 """What the provider adapters share: HTTP failures and model replies turned into our terms.
 
 Every provider reports failures as HTTP statuses with an optional Retry-After, and every
-structured reply ends up as JSON text or an object to validate; doing both in one place keeps
-the retry policy the orchestrator sees identical whichever SDK raised.
+structured reply ends up as JSON text to validate; doing both in one place keeps the retry
+policy and the malformed-output rule the orchestrator sees identical whichever SDK answered.
 """
 
 from __future__ import annotations

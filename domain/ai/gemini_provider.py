@@ -12,6 +12,7 @@ Implicit caching applies to identical prefixes, so the system instruction and th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -127,16 +128,16 @@ def _conversation(
     return contents
 
 
-def _headers(error: errors.APIError) -> dict[str, str] | None:
-    headers = getattr(error.response, "headers", None)
-    return {key.lower(): value for key, value in headers.items()} if headers else None
+def _headers(error: errors.APIError) -> Mapping[str, str] | None:
+    """Case-insensitive headers of whichever HTTP client the SDK used, if it kept a response."""
+    return getattr(error.response, "headers", None)
 
 
 def _retry_delay(details: Any) -> float | None:
     """Gemini puts the wait in a google.rpc.RetryInfo error detail ("retryDelay": "21s")."""
     error = details.get("error", details) if isinstance(details, dict) else {}
     for detail in error.get("details") or []:
-        if str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+        if isinstance(detail, dict) and str(detail.get("@type")).endswith("rpc.RetryInfo"):
             try:
                 return float(str(detail.get("retryDelay", "")).removesuffix("s"))
             except ValueError:
