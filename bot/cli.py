@@ -68,7 +68,11 @@ class OutputFormat(StrEnum):
 
 
 class Provider(StrEnum):
+    auto = "auto"
     rules = "rules"
+    anthropic = "anthropic"
+    openai = "openai"
+    gemini = "gemini"
 
 
 def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
@@ -111,11 +115,18 @@ def review(
         OutputFormat, typer.Option("--format", "-f", help="Report format.")
     ] = OutputFormat.text,
     provider: Annotated[
-        Provider, typer.Option(help="Review engine (only the offline rules engine so far).")
-    ] = Provider.rules,
+        Provider | None,
+        typer.Option(help="AI provider to add to the rules engine (default: AI_PROVIDER)."),
+    ] = None,
 ) -> None:
     """Review documents, record the review in the event store and print it."""
-    refused = _run(lambda settings: _review(settings, files, output))
+
+    def work(settings: Settings) -> Awaitable[int]:
+        if provider is not None:
+            settings = settings.model_copy(update={"ai_provider": provider.value})
+        return _review(settings, files, output)
+
+    refused = _run(work)
     if refused:
         raise typer.Exit(2)
 

@@ -136,8 +136,10 @@ AI_REQUESTS = Counter(
     ["provider", "outcome"],
     registry=REGISTRY,
 )
-"""provider: `anthropic`, `openai`, `gemini`; outcome: `ok`, `retried`, `failed`,
-`fallback` (gave up on this provider and moved to the next)."""
+"""provider: `anthropic`, `openai`, `gemini`; outcome: `ok`, or why the call failed:
+`rate_limited`, `overloaded`, `server_error`, `timeout`, `connection_error`,
+`malformed_output`, `bad_request`, `auth_failed`, `permission_denied`, `not_found`,
+`adapter_error` (a small fixed set)."""
 
 AI_REQUEST_DURATION = Histogram(
     "ai_request_duration_seconds",
@@ -163,6 +165,14 @@ AI_COST_USD = Counter(
     registry=REGISTRY,
 )
 """provider: as for `AI_REQUESTS`."""
+
+AI_FINDINGS_DROPPED = Counter(
+    "ai_findings_dropped",
+    "Model findings and citations dropped by grounding (their quote is not in the document).",
+    ["reason"],
+    registry=REGISTRY,
+)
+"""reason: `quote_not_found`, `empty_quote`, `duplicate`."""
 
 ERRORS = Counter(
     "errors",

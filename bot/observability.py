@@ -4,12 +4,14 @@ and correlated logs, so the lower layers stay free of any metrics library."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 
 import structlog
 from aiohttp import web
 
 from bot import metrics
+from domain.ai.provider import TokenUsage
 from domain.correlation import correlation_id
 from eventstore import Job
 
@@ -23,6 +25,39 @@ class MetricsObserver:
 
     def timed(self, operation: str, seconds: float) -> None:
         metrics.EVENT_STORE_OPERATION_DURATION.labels(op=operation).observe(seconds)
+
+
+class AIMetricsObserver:
+    """`domain.ai.orchestrator.RequestObserver` exporting to Prometheus, and remembering
+    each provider's last outcome for /health."""
+
+    def __init__(self) -> None:
+        self.last_outcome: dict[str, str] = {}
+
+    def request(
+        self,
+        provider: str,
+        outcome: str,
+        seconds: float,
+        usage: TokenUsage | None,
+        cost_usd: float,
+    ) -> None:
+        self.last_outcome[provider] = outcome
+        metrics.AI_REQUESTS.labels(provider=provider, outcome=outcome).inc()
+        metrics.AI_REQUEST_DURATION.labels(provider=provider).observe(seconds)
+        if usage is not None:
+            for kind, tokens in (
+                ("input", usage.input_tokens),
+                ("output", usage.output_tokens),
+                ("cache_read", usage.cache_read_tokens),
+                ("cache_write", usage.cache_write_tokens),
+            ):
+                metrics.AI_TOKENS.labels(provider=provider, kind=kind).inc(tokens)
+        metrics.AI_COST_USD.labels(provider=provider).inc(cost_usd)
+
+    def dropped(self, reasons: Counter[str]) -> None:
+        for reason, count in reasons.items():
+            metrics.AI_FINDINGS_DROPPED.labels(reason=reason).inc(count)
 
 
 def job_finished(job: Job, seconds: float) -> None:

@@ -11,15 +11,44 @@ from functools import partial
 
 import asyncpg
 
-from bot.observability import MetricsObserver
-from bot.settings import Settings
+from bot.observability import AIMetricsObserver, MetricsObserver
+from bot.settings import Settings, SettingsError
+from domain.ai.orchestrator import AIAnswerer, AIReviewer
+from domain.ai.pricing import parse_overrides
+from domain.ai.providers import build_providers
 from domain.ingest.offload import ingest_in_worker, shutdown_ingest_pool
 from domain.projections import DocumentsProjection
-from domain.service import DocumentService
+from domain.service import AIServices, DocumentService
 from eventstore import EventStore, JobQueue
 from eventstore.database import connect, create_pool, resolve_dsn
 from eventstore.migrate import Migration, bundled_migrations, migrate
 from eventstore.projections import Projector
+
+
+def ai_services(settings: Settings, observer: AIMetricsObserver) -> AIServices | None:
+    """The configured models, or None for an offline (rules-only) DocSense."""
+    try:
+        providers = build_providers(settings.ai_settings())
+        overrides = parse_overrides(settings.ai_prices)
+    except ValueError as error:
+        raise SettingsError(f"Invalid configuration: AI_PROVIDER/AI_PRICES: {error}") from None
+    if not providers:
+        return None
+    return AIServices(
+        reviewer=AIReviewer(
+            providers,
+            max_concurrency=settings.ai_max_concurrency,
+            timeout_seconds=settings.ai_timeout_seconds,
+            price_overrides=overrides,
+            observer=observer,
+        ),
+        answerer=AIAnswerer(
+            providers,
+            timeout_seconds=settings.ai_timeout_seconds,
+            price_overrides=overrides,
+            observer=observer,
+        ),
+    )
 
 
 def all_migrations() -> list[Migration]:
@@ -35,6 +64,7 @@ class Runtime:
     jobs: JobQueue
     documents: DocumentService
     projectors: tuple[Projector, ...]
+    ai_observer: AIMetricsObserver
 
     async def catch_up(self) -> None:
         """Bring every read model up to the end of the log (the CLI reads right after)."""
@@ -64,6 +94,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     )
     store = EventStore(pool, observer=MetricsObserver())
     jobs = JobQueue(pool, lease=timedelta(seconds=settings.job_lease_seconds))
+    ai_observer = AIMetricsObserver()
+    ai = ai_services(settings, ai_observer)
     try:
         yield Runtime(
             settings=settings,
@@ -72,10 +104,14 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             store=store,
             jobs=jobs,
             documents=DocumentService(
-                store, partial(ingest_in_worker, max_bytes=settings.max_upload_bytes), jobs
+                store, partial(ingest_in_worker, max_bytes=settings.max_upload_bytes), jobs, ai
             ),
             projectors=(Projector(store, DocumentsProjection()),),
+            ai_observer=ai_observer,
         )
     finally:
+        if ai is not None:
+            for provider in ai.reviewer.providers:
+                await provider.aclose()
         await pool.close()
         shutdown_ingest_pool(wait=False)

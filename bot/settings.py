@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.ai.providers import AISettings
 from eventstore.embedded import DEFAULT_DATA_DIR
 
 
@@ -43,8 +44,25 @@ class Settings(BaseSettings):
         DEFAULT_DATA_DIR, description="Where the embedded PostgreSQL keeps its files."
     )
     max_upload_mb: int = Field(50, ge=1, le=1024, description="Largest file accepted, in MB.")
-    ai_provider: Literal["rules"] = Field(
-        "rules", description="Review engine; only the offline rules engine exists so far."
+    ai_provider: Literal["auto", "rules", "anthropic", "openai", "gemini"] = Field(
+        "auto",
+        description="`auto`: every provider with a key (Anthropic, OpenAI, Gemini, in that "
+        "order); `rules`: none; or one named provider.",
+    )
+    anthropic_api_key: SecretStr | None = Field(None, description="Enables Anthropic.")
+    openai_api_key: SecretStr | None = Field(None, description="Enables OpenAI.")
+    gemini_api_key: SecretStr | None = Field(None, description="Enables Gemini.")
+    anthropic_base_url: str | None = Field(None, description="Anthropic API base URL.")
+    openai_base_url: str | None = Field(None, description="OpenAI API base URL.")
+    gemini_base_url: str | None = Field(None, description="Gemini API base URL.")
+    anthropic_model: str | None = Field(None, description="Overrides the default Claude model.")
+    openai_model: str | None = Field(None, description="Overrides the default OpenAI model.")
+    gemini_model: str | None = Field(None, description="Overrides the default Gemini model.")
+    ai_timeout_seconds: float = Field(60.0, gt=0, le=600, description="Per model call.")
+    ai_max_concurrency: int = Field(4, ge=1, le=32, description="Model calls in flight at once.")
+    ai_prices: str | None = Field(
+        None,
+        description="JSON: per-model USD prices per million tokens overriding the built-in table.",
     )
     job_lease_seconds: int = Field(
         120, ge=5, description="How long a claimed job is leased before others may take it."
@@ -59,6 +77,26 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    def ai_settings(self) -> AISettings:
+        """The AI part, as the provider factory wants it (secrets unwrapped only here)."""
+
+        def secret(value: SecretStr | None) -> str | None:
+            return value.get_secret_value() if value is not None else None
+
+        return AISettings(
+            provider=self.ai_provider,
+            anthropic_api_key=secret(self.anthropic_api_key),
+            openai_api_key=secret(self.openai_api_key),
+            gemini_api_key=secret(self.gemini_api_key),
+            anthropic_base_url=self.anthropic_base_url,
+            openai_base_url=self.openai_base_url,
+            gemini_base_url=self.gemini_base_url,
+            anthropic_model=self.anthropic_model,
+            openai_model=self.openai_model,
+            gemini_model=self.gemini_model,
+            timeout_seconds=self.ai_timeout_seconds,
+        )
 
     def require_slack(self) -> None:
         """`docsense serve` cannot start without these; say which are missing."""

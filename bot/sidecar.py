@@ -81,7 +81,7 @@ class _Sidecar:
             "event_store": event_store,
             "job_queue": job_queue,
             "slack": slack,
-            "ai_provider": {"provider": self.runtime.settings.ai_provider, "status": "ok"},
+            "ai_provider": self._ai_check(),
         }
         if database["status"] != "ok":
             status = "unhealthy"
@@ -92,6 +92,17 @@ class _Sidecar:
         return web.json_response(
             {"status": status, "checks": checks}, status=503 if status == "unhealthy" else 200
         )
+
+    def _ai_check(self) -> dict[str, Any]:
+        """Which models review, and whether the last call to each worked. When every
+        provider's last call failed, reviews are rules-only: degraded, not down."""
+        ai = self.runtime.documents.ai
+        if ai is None:
+            return {"status": "ok", "providers": [], "mode": "rules"}
+        last = {name: self.runtime.ai_observer.last_outcome.get(name) for name in ai.provider_names}
+        failing = [name for name, outcome in last.items() if outcome not in (None, "ok")]
+        status = "failing" if failing and len(failing) == len(last) else "ok"
+        return {"status": status, "providers": ai.provider_names, "last_outcome": last}
 
     async def database(self) -> dict[str, Any]:
         started = time.perf_counter()

@@ -245,6 +245,20 @@ def _rest_line(rest: Sequence[Mapping[str, Any]], filename: str) -> str:
     )
 
 
+def _analysis_footer(analysis: Mapping[str, Any]) -> str:
+    """Who reviewed, what the models cost, and why the AI part is missing if it is."""
+    parts = [f"Reviewed by {', '.join(analysis['providers'])}"]
+    usage = analysis.get("usage") or {}
+    if usage.get("cost_usd"):
+        parts.append(
+            f"{usage['input_tokens']:,} in / {usage['output_tokens']:,} out tokens, "
+            f"${usage['cost_usd']:.4f}"
+        )
+    if analysis.get("note"):
+        parts.append(f":warning: {escape(analysis['note'])}")
+    return " · ".join(parts)
+
+
 def reviewing_message(filename: str) -> Message:
     text = f":eyes: Reviewing *{escape(filename)}*. I'll post the findings here in this thread."
     return _message(f"Reviewing {filename}…", [_section(text)])
@@ -271,6 +285,8 @@ def findings_messages(
         f"{_counts(analysis['counts'])}"
     )
     head = [_header(f"Review: {document['title']}"), _section(summary)]
+    if footer := _analysis_footer(analysis):
+        head.append(_context(footer))
     if not findings:
         head.append(_section(":white_check_mark: No findings: the document covers the checklist."))
     else:

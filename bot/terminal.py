@@ -48,6 +48,15 @@ def print_review(console: Console, payload: dict[str, Any]) -> None:
         "   ",
         _counts(analysis["counts"]),
     )
+    usage = analysis["usage"]
+    if usage["cost_usd"]:
+        header.append(
+            f"\nAI: {', '.join(analysis['providers'][1:])} · {usage['input_tokens']:,} in / "
+            f"{usage['output_tokens']:,} out tokens · ${usage['cost_usd']:.4f}",
+            style="dim",
+        )
+    if analysis.get("note"):
+        header.append(f"\n{analysis['note']}", style="bold yellow")
     console.print(Panel(header, title="DocSense review", expand=False))
     for number, finding in enumerate(payload["findings"], start=1):
         severity = finding["severity"]

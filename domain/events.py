@@ -98,6 +98,8 @@ class Usage(BaseModel):
 
     input_tokens: int = 0
     output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
     cost_usd: float = 0.0
 
 
@@ -109,6 +111,8 @@ class AnalysisCompleted(Event):
     counts: dict[str, int]
     usage: Usage
     duration_ms: int
+    note: str | None = None
+    """Shown with the review, e.g. "AI review unavailable: …; showing rules findings"."""
 
 
 class AnalysisFailed(Event):
@@ -149,6 +153,7 @@ class QuestionAnswered(Event):
     citations: list[Citation]
     provider: str
     usage: Usage
+    note: str | None = None
 
 
 class SlackMessagePosted(Event):

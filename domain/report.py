@@ -30,6 +30,7 @@ def review_payload(review: Review) -> dict[str, Any]:
             "score": analysis.score,
             "counts": {s: analysis.counts.get(s, 0) for s in SEVERITIES},
             "usage": analysis.usage.model_dump(),
+            "note": analysis.note,
         },
         "findings": [f.model_dump(mode="json") for f in analysis.findings],
     }
@@ -50,8 +51,16 @@ def render_markdown(payload: dict[str, Any]) -> str:
         f"- **Findings:** {_counts_line(analysis['counts'])}",
         f"- **Reviewed by:** {', '.join(analysis['providers'])} "
         f"in {analysis['duration_ms']} ms; document id `{document['id']}`",
-        "",
     ]
+    if analysis["usage"]["cost_usd"]:
+        usage = analysis["usage"]
+        lines.append(
+            f"- **AI usage:** {usage['input_tokens']:,} input and {usage['output_tokens']:,} "
+            f"output tokens, ${usage['cost_usd']:.4f}"
+        )
+    if analysis.get("note"):
+        lines.append(f"- **Note:** {analysis['note']}")
+    lines.append("")
     for severity in SEVERITIES:
         findings = [f for f in payload["findings"] if f["severity"] == severity]
         if not findings:

@@ -18,6 +18,9 @@ from uuid import UUID
 import asyncpg
 
 from domain import events as ev
+from domain.ai.merge import merge_findings
+from domain.ai.orchestrator import AIAnswerer, AIReviewer
+from domain.ai.provider import TokenUsage
 from domain.answers import answer_offline
 from domain.correlation import correlation_id
 from domain.document import (
@@ -121,11 +124,30 @@ class Review:
     rejection: ev.DocumentRejected | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AIServices:
+    """The configured language models; absent, DocSense reviews and answers offline."""
+
+    reviewer: AIReviewer
+    answerer: AIAnswerer
+
+    @property
+    def provider_names(self) -> list[str]:
+        return [p.name for p in self.reviewer.providers]
+
+    @property
+    def model(self) -> str | None:
+        return self.reviewer.providers[0].model if self.reviewer.providers else None
+
+
 class DocumentService:
-    def __init__(self, store: EventStore, ingest: Ingest, jobs: JobQueue) -> None:
+    def __init__(
+        self, store: EventStore, ingest: Ingest, jobs: JobQueue, ai: AIServices | None = None
+    ) -> None:
         self.store = store
         self.ingest = ingest
         self.jobs = jobs
+        self.ai = ai
 
     async def load(self, document_id: UUID) -> Document:
         document = Document(id=document_id)
@@ -239,28 +261,61 @@ class DocumentService:
         if question_id not in document.questions:
             raise DocumentError("That question was never asked.")
         ir = await load_ir(self.store.pool, document.sha256) if document.sha256 else None
+        question_text = document.questions[question_id]
         if ir is None:
-            text = "I can't answer yet: no readable version of this document has been reviewed."
-            citations: list[ev.Citation] = []
+            reply = ev.QuestionAnswered(
+                question_id=question_id,
+                answer="I can't answer yet: no readable version of this document has been "
+                "reviewed.",
+                citations=[],
+                provider="rules",
+                usage=ev.Usage(),
+            )
         else:
-            found = await asyncio.to_thread(answer_offline, ir, document.questions[question_id])
-            text = found.text
-            citations = [
-                ev.Citation(quote=c.quote, section=c.section, page=c.page) for c in found.citations
-            ]
-        reply = ev.QuestionAnswered(
-            question_id=question_id,
-            answer=text,
-            citations=citations,
-            provider="rules",
-            usage=ev.Usage(),
-        )
+            reply = await self._answer_from(ir, document, question_id, question_text)
         document = await self._decide(
             document_id,
             lambda current: [] if question_id in current.answers else [reply],
             actor="docsense",
         )
         return document.answers[question_id]
+
+    async def _answer_from(
+        self, ir: DocumentIR, document: Document, question_id: UUID, question_text: str
+    ) -> ev.QuestionAnswered:
+        """The model's answer when one is configured and reachable, else the offline one."""
+        note = None
+        if self.ai is not None:
+            history = [
+                (document.questions[asked], answer.answer)
+                for asked, answer in document.answers.items()
+                if asked in document.questions
+            ]
+            written = await self.ai.answerer.answer(ir, question_text, history)
+            if written is not None:
+                return ev.QuestionAnswered(
+                    question_id=question_id,
+                    answer=written.text,
+                    citations=[
+                        ev.Citation(quote=c.quote, section=c.section, page=c.page)
+                        for c in written.citations
+                    ],
+                    provider=written.provider,
+                    usage=_usage(written.usage, written.cost_usd),
+                    note=written.note,
+                )
+            note = "AI answer unavailable; quoting the document directly"
+        found = await asyncio.to_thread(answer_offline, ir, question_text)
+        return ev.QuestionAnswered(
+            question_id=question_id,
+            answer=found.text,
+            citations=[
+                ev.Citation(quote=c.quote, section=c.section, page=c.page) for c in found.citations
+            ],
+            provider="rules",
+            usage=ev.Usage(),
+            note=note,
+        )
 
     async def record_posted(
         self, document_id: UUID, key: str, *, channel_id: str, ts: str, thread_ts: str | None
@@ -303,8 +358,8 @@ class DocumentService:
         analysis_id = uuid.uuid4()
         started = ev.AnalysisStarted(
             analysis_id=analysis_id,
-            providers=["rules"],
-            model=None,
+            providers=["rules", *(self.ai.provider_names if self.ai else [])],
+            model=self.ai.model if self.ai else None,
             checklist_version=CHECKLIST_VERSION,
         )
 
@@ -323,7 +378,21 @@ class DocumentService:
             )
             await self._decide(document.id, lambda _: [failed], actor=actor)
             raise
-        completed = _completed(analysis_id, findings, time.perf_counter() - began)
+        providers, usage, note = ["rules"], ev.Usage(), None
+        if self.ai is not None:
+            # Never raises for provider trouble: an outage degrades to the rules findings.
+            ai = await self.ai.reviewer.review(ir)
+            findings = merge_findings(findings, ai.findings, ir)
+            providers += ai.providers_used
+            usage, note = _usage(ai.usage, ai.cost_usd), ai.note
+        completed = _completed(
+            analysis_id,
+            findings,
+            time.perf_counter() - began,
+            providers=providers,
+            usage=usage,
+            note=note,
+        )
         document = await self._decide(document.id, lambda _: [completed], actor=actor)
         return Review(document, "analyzed", ir=ir, analysis=completed)
 
@@ -401,14 +470,33 @@ def stream_id(document_id: UUID) -> str:
     return f"document-{document_id}"
 
 
-def _completed(analysis_id: UUID, findings: list[Finding], seconds: float) -> ev.AnalysisCompleted:
+def _completed(
+    analysis_id: UUID,
+    findings: list[Finding],
+    seconds: float,
+    *,
+    providers: list[str],
+    usage: ev.Usage,
+    note: str | None,
+) -> ev.AnalysisCompleted:
     result = score(findings)
     return ev.AnalysisCompleted(
         analysis_id=analysis_id,
-        providers=["rules"],
+        providers=providers,
         findings=findings,
         score=result.score,
         counts=dict(result.counts),
-        usage=ev.Usage(),
+        usage=usage,
         duration_ms=round(seconds * 1000),
+        note=note,
+    )
+
+
+def _usage(tokens: TokenUsage, cost_usd: float) -> ev.Usage:
+    return ev.Usage(
+        input_tokens=tokens.input_tokens,
+        output_tokens=tokens.output_tokens,
+        cache_read_tokens=tokens.cache_read_tokens,
+        cache_write_tokens=tokens.cache_write_tokens,
+        cost_usd=round(cost_usd, 6),
     )

@@ -20,6 +20,18 @@ from eventstore.embedded import embedded_dsn
 from eventstore.migrate import bundled_migrations, migrate
 from eventstore.store import EventStore
 
+# Tests never reach a real service: no provider keys or Slack tokens leak in from the
+# developer's shell (subprocesses started by tests inherit this environment).
+for _variable in (
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+):
+    os.environ.pop(_variable, None)
+
 
 @pytest.fixture(scope="session")
 def server_dsn() -> Iterator[str]:

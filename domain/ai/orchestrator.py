@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic
+from typing import Generic, Protocol
 
 from domain.ai.chunking import DEFAULT_BUDGET, chunk_document
 from domain.ai.grounding import ground_citations, ground_findings
@@ -90,6 +90,22 @@ class AIAnswer:
     note: str | None
 
 
+class RequestObserver(Protocol):
+    """Told about every model call (metrics live in the entry points, not here)."""
+
+    def request(
+        self,
+        provider: str,
+        outcome: str,
+        seconds: float,
+        usage: TokenUsage | None,
+        cost_usd: float,
+    ) -> None: ...
+
+    def dropped(self, reasons: Counter[str]) -> None:
+        """Model quotes that grounding refused, by reason."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Served(Generic[Output]):
     provider: Provider
@@ -111,6 +127,8 @@ class _Failover:
     sleep: Sleep
     rng: Callable[[], float]
     limit: asyncio.Semaphore | None = None
+    observer: RequestObserver | None = None
+    price_overrides: Mapping[str, Price] = field(default_factory=dict)
     active: int = 0
     failures: dict[str, str] = field(default_factory=dict)
 
@@ -168,16 +186,35 @@ class _Failover:
     async def _timed(
         self, provider: Provider, call: Callable[[Provider], Awaitable[Completion[Output]]]
     ) -> Completion[Output]:
+        started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                return await call(provider)
+                completion = await call(provider)
         except TimeoutError as error:
+            self._observe(provider, TIMEOUT, started)
             raise ProviderError(TIMEOUT, retryable=True) from error
-        except ProviderError:
+        except ProviderError as error:
+            self._observe(provider, error.reason, started)
             raise
         except Exception as error:  # an adapter bug must not take the review down
             log.exception("AI provider %s raised unexpectedly", provider.name)
+            self._observe(provider, "adapter_error", started)
             raise ProviderError(type(error).__name__, retryable=False) from error
+        cost = price(completion.model, completion.usage, self.price_overrides)
+        self._observe(provider, "ok", started, completion.usage, cost.usd)
+        return completion
+
+    def _observe(
+        self,
+        provider: Provider,
+        outcome: str,
+        started: float,
+        usage: TokenUsage | None = None,
+        cost_usd: float = 0.0,
+    ) -> None:
+        if self.observer is not None:
+            seconds = time.perf_counter() - started
+            self.observer.request(provider.name, outcome, seconds, usage, cost_usd)
 
     def reason(self) -> str:
         if not self.providers:
@@ -217,6 +254,7 @@ class AIReviewer:
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
         rng: Callable[[], float] = random.random,
+        observer: RequestObserver | None = None,
     ) -> None:
         if max_concurrency < 1 or max_attempts < 1:
             raise ValueError("max_concurrency and max_attempts must be at least 1")
@@ -230,6 +268,7 @@ class AIReviewer:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
+        self.observer = observer
 
     async def review(self, ir: DocumentIR) -> AIReview:
         """Model findings for the document, grounded; never raises for provider trouble.
@@ -246,6 +285,8 @@ class AIReviewer:
             self._sleep,
             self._rng,
             limit=asyncio.Semaphore(self.max_concurrency),
+            observer=self.observer,
+            price_overrides=self.price_overrides,
         )
         served = await asyncio.gather(*(failover.run(_review_call(chunk)) for chunk in chunks))
         accounts = _Accounts(self.price_overrides)
@@ -257,6 +298,8 @@ class AIReviewer:
                 proposed += result.completion.output.findings
                 used.setdefault(result.provider.name, result.completion.model)
         findings, dropped = ground_findings(proposed, ir)
+        if self.observer is not None:
+            self.observer.dropped(dropped)
         order = [p.name for p in self.providers if p.name in used]
         return AIReview(
             findings=findings,
@@ -285,6 +328,7 @@ class AIAnswerer:
         price_overrides: Mapping[str, Price] | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        observer: RequestObserver | None = None,
     ) -> None:
         self.providers = list(providers)
         self.timeout_seconds = timeout_seconds
@@ -295,6 +339,7 @@ class AIAnswerer:
         self.price_overrides = dict(price_overrides or {})
         self._sleep = sleep
         self._rng = rng
+        self.observer = observer
 
     def document_prefix(
         self, ir: DocumentIR, question: str, *, index: PassageIndex | None = None
@@ -336,6 +381,8 @@ class AIAnswerer:
             self.backoff,
             self._sleep,
             self._rng,
+            observer=self.observer,
+            price_overrides=self.price_overrides,
         )
         served = await failover.run(lambda provider: provider.answer(request))
         if served is None:
@@ -345,6 +392,8 @@ class AIAnswerer:
         accounts.add(served.completion)
         output = served.completion.output
         citations, dropped = ground_citations(output.citations, ir)
+        if self.observer is not None:
+            self.observer.dropped(dropped)
         missing = dropped["quote_not_found"]
         note = (
             f"{missing} quoted passage{'s' if missing != 1 else ''} could not be found in the "

@@ -199,7 +199,7 @@ async def test_healthy_reports_every_check(runtime: Runtime) -> None:
     assert {"pending", "running", "dead"} <= checks["job_queue"].keys()
     assert checks["job_queue"]["dead"] == 0
     assert checks["slack"] == {"status": "ok", "checked": True}
-    assert checks["ai_provider"] == {"provider": "rules", "status": "ok"}
+    assert checks["ai_provider"] == {"status": "ok", "providers": [], "mode": "rules"}
     assert (live.status, live_body) == (200, {"status": "alive"})
     assert ready.status == 200
 

@@ -37,6 +37,11 @@ def _finding(n: int, severity: str = "high", **overrides: Any) -> dict[str, Any]
     return finding | overrides
 
 
+def _first_finding(message: dict[str, Any]) -> str:
+    finding = next(b for b in message["blocks"] if b.get("block_id", "").startswith("finding:"))
+    return finding["text"]["text"]
+
+
 def _payload(findings: list[dict[str, Any]], **document: Any) -> dict[str, Any]:
     counts = {s: sum(f["severity"] == s for f in findings) for s in SEVERITIES}
     return {
@@ -121,13 +126,29 @@ def test_summary_counts_and_most_important_findings_first() -> None:
     assert "0.71" in summary and ":red_circle: 1 critical" in summary and "9 medium" in summary
     shown = [b["block_id"] for b in blocks if b.get("block_id", "").startswith("finding:")]
     assert shown == ["finding:f0001", "finding:f0002", "finding:f0003"]
-    first = blocks[3]["text"]["text"]
+    assert blocks[2]["type"] == "context"
+    assert blocks[2]["elements"][0]["text"].startswith("Reviewed by rules")
+    first = next(b for b in blocks if b.get("block_id") == "finding:f0001")["text"]["text"]
     assert ">Signals above the threshold 1 are traded." in first
     assert "3 Signal, page 4" in first and "State the threshold" in first and "critical" in first
     rest = blocks[-1]["elements"][0]["text"]
     assert rest.startswith("…and 8 more (8 medium)")
     assert "`/docsense export momentum.pdf`" in rest
     assert "1 critical" in messages[0]["text"]
+
+
+def test_footer_shows_ai_cost_and_the_fallback_note() -> None:
+    payload = _payload([_finding(1)])
+    payload["analysis"] = {
+        **payload["analysis"],
+        "providers": ["rules", "anthropic"],
+        "usage": {"input_tokens": 12000, "output_tokens": 800, "cost_usd": 0.0642},
+        "note": "AI review unavailable: openai rate_limited; showing rules findings",
+    }
+    footer = sb.findings_messages(payload)[0]["blocks"][2]["elements"][0]["text"]
+    assert "Reviewed by rules, anthropic" in footer
+    assert "12,000 in / 800 out tokens, $0.0642" in footer
+    assert "AI review unavailable: openai rate_limited; showing rules findings" in footer
 
 
 def test_buttons_carry_document_and_finding_ids() -> None:
@@ -176,7 +197,7 @@ def test_two_hundred_findings_split_within_slack_limits() -> None:
         for index, block in enumerate(blocks):
             if block.get("block_id", "").startswith("finding:"):
                 assert blocks[index + 1]["block_id"] == "decide:" + block["block_id"][8:]
-    quote = messages[0]["blocks"][3]["text"]["text"]
+    quote = _first_finding(messages[0])
     assert "…" in quote and len(quote) < 3000
     assert messages[1]["text"].endswith(f"(part 2 of {len(messages)})")
 
@@ -188,7 +209,7 @@ def test_document_text_is_escaped_and_entities_are_never_cut() -> None:
         evidence={"quote": "if a > b & c < d", "section": "2 <Signal>", "page": 1},
     )
     messages = sb.findings_messages(_payload([evil], filename="a&b.md", title="R&D <draft>"))
-    text = messages[0]["blocks"][3]["text"]["text"]
+    text = _first_finding(messages[0])
     assert "&lt;!channel&gt; &amp; &lt;https://x.example|click&gt;" in text
     assert "if a &gt; b &amp; c &lt; d" in text and "2 &lt;Signal&gt;" in text
     assert "<!channel>" not in json.dumps(messages)
