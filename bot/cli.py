@@ -23,10 +23,11 @@ from rich.console import Console
 from bot.logs import configure_logging
 from bot.runtime import Runtime, database_dsn, migrate_database, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
-from bot.terminal import print_documents, print_history, print_review
+from bot.terminal import print_answer, print_documents, print_history, print_review
 from domain.document import DocumentError
 from domain.queries import (
     DocumentNotFound,
+    channel_stats,
     find_document,
     findings_of,
     history,
@@ -35,7 +36,7 @@ from domain.queries import (
     store_counts,
 )
 from domain.report import render_markdown, review_payload
-from domain.service import ReviewDocument, SubmitDocument
+from domain.service import AskQuestion, ReviewDocument, SubmitDocument
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
@@ -192,6 +193,11 @@ async def _overall_status(runtime: Runtime) -> None:
     )
     stdout.print("Jobs: " + ", ".join(f"{n} {state}" for state, n in jobs.items()))
     stdout.print("Projections: " + ", ".join(f"{name} lag {n}" for name, n in lag.items()))
+    stats = await channel_stats(runtime.pool)
+    stdout.print(
+        f"Decisions: {stats.accepted} accepted, {stats.rejected} rejected of {stats.findings} "
+        f"findings; {stats.questions} questions answered; AI cost ${stats.cost_usd:.4f}"
+    )
     print_documents(stdout, await list_documents(runtime.pool))
 
 
@@ -205,6 +211,34 @@ async def _document_status(runtime: Runtime, reference: str) -> None:
         stdout.print(
             f"[{finding['status']}] {finding['severity']}: {finding['title']}{where}", markup=False
         )
+
+
+@app.command()
+def ask(
+    document: Annotated[str, typer.Argument(help="Document id, id prefix or file name.")],
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    provider: Annotated[
+        Provider | None,
+        typer.Option(help="AI provider to answer with (default: AI_PROVIDER)."),
+    ] = None,
+) -> None:
+    """Ask a question about a reviewed document; the answer quotes the document."""
+
+    async def work(settings: Settings) -> None:
+        if provider is not None:
+            settings = settings.model_copy(update={"ai_provider": provider.value})
+        async with open_runtime(settings) as runtime:
+            await runtime.catch_up()
+            row = await find_document(runtime.pool, document)
+            question_id = uuid.uuid4()
+            await runtime.documents.ask(
+                AskQuestion(row.id, question_id, question, "cli", None, "cli"), answer_job=False
+            )
+            answer = await runtime.documents.answer(row.id, question_id)
+            await runtime.catch_up()
+        print_answer(stdout, answer)
+
+    _run(work)
 
 
 @app.command("history")

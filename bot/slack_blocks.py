@@ -493,7 +493,15 @@ def history_message(filename: str, events: list[RecordedEvent]) -> Message:
     return _message(f"History of {filename}: {len(events)} events", blocks)
 
 
-def stats_message(documents: int, findings: int, accepted: int, rejected: int) -> Message:
+def stats_message(
+    documents: int,
+    findings: int,
+    accepted: int,
+    rejected: int,
+    *,
+    questions: int = 0,
+    cost_usd: float = 0.0,
+) -> Message:
     decided = accepted + rejected
     rate = (
         f"*{accepted / decided:.0%}* of decided findings accepted"
@@ -503,7 +511,8 @@ def stats_message(documents: int, findings: int, accepted: int, rejected: int) -
     text = (
         f"*{documents:,}* documents reviewed · *{findings:,}* findings\n"
         f"✅ {accepted:,} accepted · ❌ {rejected:,} rejected · {findings - decided:,} open\n"
-        f"{rate}"
+        f"{rate}\n"
+        f"{questions:,} questions answered · AI cost ${cost_usd:,.2f}"
     )
     return _message(
         f"{documents} documents, {findings} findings, {accepted} accepted, {rejected} rejected",

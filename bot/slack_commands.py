@@ -64,7 +64,12 @@ class SlashCommands:
                 case "stats":
                     stats = await channel_stats(self.runtime.pool, channel_id=channel_id)
                     return stats_message(
-                        stats.documents, stats.findings, stats.accepted, stats.rejected
+                        stats.documents,
+                        stats.findings,
+                        stats.accepted,
+                        stats.rejected,
+                        questions=stats.questions,
+                        cost_usd=stats.cost_usd,
                     )
         except DocumentNotFound as error:
             return {"text": str(error), "blocks": []}

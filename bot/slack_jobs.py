@@ -201,7 +201,7 @@ class SlackJobs:
         source = (await self.documents.load(document_id)).source
         assert source is not None and source.channel_id is not None
         answer = Answer(
-            text=reply.answer,
+            text=reply.answer + (f"\n_{reply.note}_" if reply.note else ""),
             citations=[
                 Citation(quote=c.quote, section=c.section, page=c.page) for c in reply.citations
             ],

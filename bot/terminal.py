@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from domain.events import QuestionAnswered
 from domain.findings import SEVERITIES
 from domain.queries import DocumentRow
 from eventstore import RecordedEvent
@@ -88,23 +89,50 @@ def print_review(console: Console, payload: dict[str, Any]) -> None:
         console.print("No findings: the document covers the checklist.", style="green")
 
 
+def print_answer(console: Console, answer: QuestionAnswered) -> None:
+    console.print(Text(answer.answer))
+    for citation in answer.citations:
+        where = citation.section + (f", p. {citation.page}" if citation.page else "")
+        quote = " ".join(citation.quote.split())
+        console.print(
+            Padding(
+                Text.assemble(
+                    ("“", "dim"), (quote, "italic"), ("”  ", "dim"), (f"— {where}", "dim")
+                ),
+                (0, 0, 0, 2),
+            )
+        )
+    footer = f"answered by {answer.provider}"
+    if answer.usage.cost_usd:
+        footer += f" · ${answer.usage.cost_usd:.4f}"
+    console.print(footer, style="dim")
+    if answer.note:
+        console.print(answer.note, style="bold yellow")
+
+
 def print_documents(console: Console, rows: list[DocumentRow]) -> None:
     if not rows:
         console.print("No documents yet. Review one with `docsense review FILE`.")
         return
     table = Table(title="Documents", show_lines=False)
-    for column in ("id", "file", "state", "score", "findings", "open", "updated"):
-        table.add_column(column)
+    costly = any(row.cost_usd for row in rows)  # the column only when models were used
+    for column in ("id", "file", "state", "score", "findings", "open"):
+        table.add_column(column, no_wrap=column == "file")
+    if costly:
+        table.add_column("AI cost")
+    table.add_column("updated")
     for row in rows:
-        table.add_row(
+        cells = [
             row.short_id,
             row.filename,
             row.state,
             "" if row.score is None else f"{row.score:.2f}",
             _counts(row.counts),
             str(row.open_findings),
-            row.updated_at.strftime("%Y-%m-%d %H:%M"),
-        )
+        ]
+        if costly:
+            cells.append(f"${row.cost_usd:.4f}")
+        table.add_row(*cells, row.updated_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
 

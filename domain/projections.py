@@ -72,6 +72,14 @@ class DocumentsProjection:
                 await _set_state(connection, document_id, "failed", at)
             case ev.FindingAccepted() | ev.FindingRejected():
                 await _decided(connection, document_id, event, at)
+            case ev.QuestionAnswered():
+                await connection.execute(
+                    """UPDATE documents SET questions = questions + 1,
+                           cost_usd = cost_usd + $2, updated_at = $3 WHERE id = $1""",
+                    document_id,
+                    event.usage.cost_usd,
+                    at,
+                )
 
 
 async def _set_state(
@@ -130,12 +138,14 @@ async def _completed(
     connection: asyncpg.Connection, document_id: str, event: ev.AnalysisCompleted, at: datetime
 ) -> None:
     await connection.execute(
-        """UPDATE documents SET state = 'analyzed', score = $2, providers = $3, updated_at = $4
+        """UPDATE documents SET state = 'analyzed', score = $2, providers = $3, updated_at = $4,
+               cost_usd = cost_usd + $5
            WHERE id = $1""",
         document_id,
         event.score,
         event.providers,
         at,
+        event.usage.cost_usd,
     )
     ids = [f.id for f in event.findings]
     await connection.execute(

@@ -33,6 +33,7 @@ class DocumentRow:
     open_findings: int
     reject_message: str | None
     updated_at: Any
+    cost_usd: float = 0.0
 
     @property
     def short_id(self) -> str:
@@ -41,7 +42,7 @@ class DocumentRow:
 
 _DOCUMENT_SELECT = """
     SELECT d.id, d.filename, d.title, d.state, d.file_versions, d.pages, d.words, d.score,
-           d.reject_message, d.updated_at,
+           d.reject_message, d.updated_at, d.cost_usd,
            count(f.*) FILTER (WHERE f.severity = 'critical') AS critical,
            count(f.*) FILTER (WHERE f.severity = 'high') AS high,
            count(f.*) FILTER (WHERE f.severity = 'medium') AS medium,
@@ -66,6 +67,7 @@ def _row(record: asyncpg.Record) -> DocumentRow:
         open_findings=record["open_findings"],
         reject_message=record["reject_message"],
         updated_at=record["updated_at"],
+        cost_usd=record["cost_usd"],
     )
 
 
@@ -122,12 +124,18 @@ class Stats:
     findings: int
     accepted: int
     rejected: int
+    questions: int
+    cost_usd: float
 
 
 async def channel_stats(pool: asyncpg.Pool, *, channel_id: str | None = None) -> Stats:
     row = await pool.fetchrow(
         """SELECT (SELECT count(*) FROM documents d
                    WHERE $1::text IS NULL OR d.channel_id = $1) AS documents,
+                  (SELECT coalesce(sum(d.questions), 0) FROM documents d
+                   WHERE $1::text IS NULL OR d.channel_id = $1) AS questions,
+                  (SELECT coalesce(sum(d.cost_usd), 0) FROM documents d
+                   WHERE $1::text IS NULL OR d.channel_id = $1) AS cost_usd,
                   count(f.*) AS findings,
                   count(f.*) FILTER (WHERE f.status = 'accepted') AS accepted,
                   count(f.*) FILTER (WHERE f.status = 'rejected') AS rejected
@@ -135,7 +143,14 @@ async def channel_stats(pool: asyncpg.Pool, *, channel_id: str | None = None) ->
            WHERE $1::text IS NULL OR d.channel_id = $1""",
         channel_id,
     )
-    return Stats(row["documents"], row["findings"], row["accepted"], row["rejected"])
+    return Stats(
+        documents=row["documents"],
+        findings=row["findings"],
+        accepted=row["accepted"],
+        rejected=row["rejected"],
+        questions=row["questions"],
+        cost_usd=row["cost_usd"],
+    )
 
 
 async def findings_of(pool: asyncpg.Pool, document_id: UUID) -> list[asyncpg.Record]:

@@ -224,10 +224,13 @@ class DocumentService:
                 connection, REVIEW_JOB, {"document_id": str(document_id), **_correlated(review_job)}
             )
 
-    async def ask(self, command: AskQuestion) -> Document:
-        """Record a question and queue its answer, once per question id."""
+    async def ask(self, command: AskQuestion, *, answer_job: bool = True) -> Document:
+        """Record a question, once per question id, and queue its answer (the Slack path);
+        without `answer_job` the caller answers it itself (the CLI)."""
 
         async def enqueue(connection: asyncpg.Connection, document: Document) -> None:
+            if not answer_job:
+                return
             await self.jobs.enqueue(
                 connection,
                 ANSWER_JOB,

@@ -156,3 +156,15 @@ def test_usage_errors_do_not_trace(database_dsn: str, args: list[str]) -> None:
     result = _run(database_dsn, *args)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_ask_answers_from_the_document_with_a_quote(database_dsn: str) -> None:
+    _run(database_dsn, "review", str(EXAMPLES / "momentum_strategy.md"))
+    result = _run(
+        database_dsn, "ask", "momentum_strategy.md", "How often is the portfolio rebalanced?"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "5 Rebalancing" in result.stdout and "first business day" in result.stdout
+    assert "answered by rules" in result.stdout
+    timeline = _run(database_dsn, "history", "momentum_strategy.md")
+    assert "QuestionAsked" in timeline.stdout and "QuestionAnswered" in timeline.stdout

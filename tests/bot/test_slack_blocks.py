@@ -423,6 +423,8 @@ def test_stats_gives_acceptance_rate() -> None:
     text = sb.stats_message(12, 40, 9, 3)["blocks"][1]["text"]["text"]
     assert "*75%* of decided findings accepted" in text and "28 open" in text
     assert "No findings decided yet" in sb.stats_message(1, 5, 0, 0)["blocks"][1]["text"]["text"]
+    costly = sb.stats_message(2, 5, 1, 0, questions=7, cost_usd=1.234)["blocks"][1]["text"]["text"]
+    assert "7 questions answered · AI cost $1.23" in costly
 
 
 def test_help_and_unknown_command() -> None:

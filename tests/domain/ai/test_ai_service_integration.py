@@ -18,6 +18,7 @@ from bot.settings import Settings
 from domain.ai.pricing import price
 from domain.ai.provider import TokenUsage
 from domain.ingest.offload import ingest_in_worker, shutdown_ingest_pool
+from domain.projections import DocumentsProjection
 from domain.service import (
     AIServices,
     AskQuestion,
@@ -26,6 +27,7 @@ from domain.service import (
     SubmitDocument,
 )
 from eventstore import EventStore, JobQueue
+from eventstore.projections import Projector
 from tests.fakes.ai_servers import FakeAnthropic, FakeOpenAI
 
 SPEC = Path(__file__).resolve().parents[3] / "docs" / "examples" / "momentum_strategy.md"
@@ -103,6 +105,12 @@ async def test_model_findings_are_grounded_merged_and_accounted(
     assert analysis.usage.cache_read_tokens == 30_720
     assert analysis.usage.cost_usd == pytest.approx(price("claude-opus-5-5", usage).usd, abs=1e-6)
     assert analysis.note is None
+
+    await Projector(store, DocumentsProjection()).catch_up()
+    cost = await store.pool.fetchval(
+        "SELECT cost_usd FROM documents WHERE id = $1", review.document.id
+    )
+    assert cost == pytest.approx(analysis.usage.cost_usd)
 
 
 async def test_a_failing_provider_hands_over_to_the_next(
