@@ -16,7 +16,8 @@ from bot.settings import Settings, SettingsError
 from domain.ai.orchestrator import AIAnswerer, AIReviewer
 from domain.ai.pricing import parse_overrides
 from domain.ai.providers import build_providers
-from domain.ingest.offload import ingest_in_worker, shutdown_ingest_pool
+from domain.ingest.offload import shutdown_ingest_pool
+from domain.pipeline import read_and_review_in_worker
 from domain.projections import DocumentsProjection
 from domain.service import AIServices, DocumentService
 from eventstore import EventStore, JobQueue
@@ -94,6 +95,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     )
     store = EventStore(pool, observer=MetricsObserver())
     jobs = JobQueue(pool, lease=timedelta(seconds=settings.job_lease_seconds))
+    analyse = partial(read_and_review_in_worker, max_bytes=settings.max_upload_bytes)
     ai_observer = AIMetricsObserver()
     ai = ai_services(settings, ai_observer)
     try:
@@ -103,9 +105,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             pool=pool,
             store=store,
             jobs=jobs,
-            documents=DocumentService(
-                store, partial(ingest_in_worker, max_bytes=settings.max_upload_bytes), jobs, ai
-            ),
+            documents=DocumentService(store, analyse, jobs, ai),
             projectors=(Projector(store, DocumentsProjection()),),
             ai_observer=ai_observer,
         )

@@ -37,10 +37,11 @@ from domain.findings import Finding
 from domain.ingest import IngestRefused
 from domain.ir import DocumentIR
 from domain.ir_repository import load_ir, save_ir
-from domain.review import CHECKLIST_VERSION, review_rules, score
+from domain.review import CHECKLIST_VERSION, score
 from eventstore import ConcurrencyError, EventStore, JobQueue, NewEvent
 
-Ingest = Callable[[bytes, str, str | None], Awaitable[DocumentIR]]
+Analyse = Callable[[bytes, str, str | None], Awaitable[tuple[DocumentIR, list[Finding]]]]
+"""Bytes to the semantic IR plus the rules findings (see `domain.pipeline`)."""
 
 _RETRIES_ON_CONFLICT = 5  # reloads after a concurrent writer overtook the command
 
@@ -142,10 +143,10 @@ class AIServices:
 
 class DocumentService:
     def __init__(
-        self, store: EventStore, ingest: Ingest, jobs: JobQueue, ai: AIServices | None = None
+        self, store: EventStore, analyse: Analyse, jobs: JobQueue, ai: AIServices | None = None
     ) -> None:
         self.store = store
-        self.ingest = ingest
+        self.analyse = analyse
         self.jobs = jobs
         self.ai = ai
 
@@ -195,6 +196,14 @@ class DocumentService:
             then=record,
         )
         return Submission(document, new=appended)
+
+    async def fail(self, document_id: UUID, reason: str) -> Document:
+        """Record that reviewing this version failed for good (a bug, not the file)."""
+        document = await self.load(document_id)
+        failed = ev.AnalysisFailed(
+            analysis_id=document.analysis_id or uuid.uuid4(), reason=reason, retryable=False
+        )
+        return await self._decide(document_id, lambda _: [failed], actor="docsense")
 
     async def reject(self, document_id: UUID, *, reason: str, message: str) -> Document:
         return await self._decide(
@@ -343,8 +352,9 @@ class DocumentService:
         require_reviewable(document)
         assert document.filename is not None
         actor = command.actor
+        began = time.perf_counter()
         try:
-            ir = await self.ingest(command.data, document.filename, document.media_type)
+            ir, findings = await self.analyse(command.data, document.filename, document.media_type)
         except IngestRefused as refused:
             rejected = ev.DocumentRejected(reason=refused.reason.value, message=refused.message)
             document = await self._decide(document.id, lambda _: [rejected], actor=actor)
@@ -372,15 +382,6 @@ class DocumentService:
         document = await self._decide(
             document.id, lambda _: [converted, started], actor=actor, then=store_ir
         )
-        began = time.perf_counter()
-        try:
-            findings = await asyncio.to_thread(review_rules, ir)
-        except Exception as error:
-            failed = ev.AnalysisFailed(
-                analysis_id=analysis_id, reason=f"{type(error).__name__}: {error}", retryable=False
-            )
-            await self._decide(document.id, lambda _: [failed], actor=actor)
-            raise
         providers, usage, note = ["rules"], ev.Usage(), None
         if self.ai is not None:
             # Never raises for provider trouble: an outage degrades to the rules findings.

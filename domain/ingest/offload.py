@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
+from typing import TypeVar
 
 from domain.ingest.core import ingest
 from domain.ir import DocumentIR
@@ -21,6 +23,8 @@ MAX_WORKERS = 2
 # Recycle workers now and then: CPython rarely returns a big parse's memory to the OS.
 MAX_TASKS_PER_WORKER = 20
 
+T = TypeVar("T")
+
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -28,13 +32,18 @@ _pool_lock = threading.Lock()
 async def ingest_in_worker(
     data: bytes, filename: str, media_type: str | None = None, *, max_bytes: int
 ) -> DocumentIR:
-    """`ingest` in a worker process; `IngestRefused` is re-raised here unchanged.
+    """`ingest` in a worker process; `IngestRefused` is re-raised here unchanged."""
+    return await run_in_worker(partial(ingest, data, filename, media_type, max_bytes=max_bytes))
+
+
+async def run_in_worker(job: Callable[[], T]) -> T:
+    """A picklable CPU-bound job in the worker pool, so it never holds this process's GIL
+    (a thread would: every event-loop wake-up would then wait for it).
 
     If a worker dies (for example killed for memory), the pool is discarded so the
-    next upload gets a fresh one, and `BrokenProcessPool` propagates.
+    next job gets a fresh one, and `BrokenProcessPool` propagates.
     """
     pool = _get_pool()
-    job = partial(ingest, data, filename, media_type, max_bytes=max_bytes)
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, job)
     except BrokenProcessPool:

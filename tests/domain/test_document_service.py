@@ -10,8 +10,9 @@ from functools import partial
 import pytest
 
 from domain.document import DocumentError
-from domain.ingest.offload import ingest_in_worker, shutdown_ingest_pool
+from domain.ingest.offload import shutdown_ingest_pool
 from domain.ir_repository import load_ir
+from domain.pipeline import read_and_review_in_worker
 from domain.projections import DocumentsProjection
 from domain.queries import DocumentNotFound, find_document, findings_of, list_documents
 from domain.service import DecideFinding, DocumentService, ReviewDocument, SubmitDocument
@@ -36,7 +37,9 @@ FIXED = VAGUE.replace(b"at regular intervals", b"quarterly on the third Friday")
 @pytest.fixture(scope="module")
 async def service(store: EventStore) -> AsyncIterator[DocumentService]:
     jobs = JobQueue(store.pool)
-    yield DocumentService(store, partial(ingest_in_worker, max_bytes=5 * 1024 * 1024), jobs)
+    yield DocumentService(
+        store, partial(read_and_review_in_worker, max_bytes=5 * 1024 * 1024), jobs
+    )
     shutdown_ingest_pool()
 
 

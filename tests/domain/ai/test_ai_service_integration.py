@@ -17,7 +17,8 @@ from bot.runtime import ai_services
 from bot.settings import Settings
 from domain.ai.pricing import price
 from domain.ai.provider import TokenUsage
-from domain.ingest.offload import ingest_in_worker, shutdown_ingest_pool
+from domain.ingest.offload import shutdown_ingest_pool
+from domain.pipeline import read_and_review_in_worker
 from domain.projections import DocumentsProjection
 from domain.service import (
     AIServices,
@@ -66,7 +67,10 @@ def _ai(anthropic: FakeAnthropic, openai: FakeOpenAI, **settings: object) -> AIS
 
 async def _reviewed(store: EventStore, ai: AIServices):
     service = DocumentService(
-        store, partial(ingest_in_worker, max_bytes=5 * 1024 * 1024), JobQueue(store.pool), ai
+        store,
+        partial(read_and_review_in_worker, max_bytes=5 * 1024 * 1024),
+        JobQueue(store.pool),
+        ai,
     )
     document_id = uuid.uuid4()
     data = SPEC.read_bytes()
