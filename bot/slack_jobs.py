@@ -20,6 +20,7 @@ from bot.observability import bind_correlation
 from bot.slack_blocks import (
     Message,
     answer_message,
+    failure_message,
     findings_messages,
     refusal_message,
     version_diff_messages,
@@ -99,9 +100,40 @@ class SlackJobs:
         self.max_bytes = max_bytes
 
     async def review(self, context: JobContext) -> None:
-        """Download, review and post; or post why the file cannot be reviewed."""
+        """Download, review and post; or post why the file cannot be reviewed. When the
+        last attempt fails too, the thread is told and the failure recorded: a review
+        never just vanishes."""
         payload = context.job.payload
         bind_correlation(payload.get("correlation_id"))
+        try:
+            await self._review(payload)
+        except Exception as error:
+            job = context.job
+            if isinstance(error, PermanentJobError) or job.attempts >= job.max_attempts:
+                await self._give_up(payload, f"{type(error).__name__}: {error}")
+            raise
+
+    async def _give_up(self, payload: dict[str, Any], reason: str) -> None:
+        document_id = UUID(payload["document_id"])
+        metrics.ANALYSES_COMPLETED.labels(outcome="failed").inc()
+        try:
+            await self.documents.fail(document_id, reason)
+            await self.notifier.post_once(
+                document_id,
+                f"failed:{payload['file_id']}:{payload.get('correlation_id')}",
+                channel=payload["channel_id"],
+                thread_ts=payload["thread_ts"],
+                message=failure_message(
+                    "something went wrong on my side and it has been logged; "
+                    "try `/docsense reanalyze` later"
+                ),
+            )
+            await self.notifier.react(payload["channel_id"], payload.get("message_ts"), "x")
+        except Exception:
+            metrics.ERRORS.labels(component="worker").inc()
+            log.exception("review.give_up_failed", document_id=str(document_id))
+
+    async def _review(self, payload: dict[str, Any]) -> None:
         document_id = UUID(payload["document_id"])
         channel, thread_ts = payload["channel_id"], payload["thread_ts"]
         before = await self.documents.load(document_id)
@@ -128,7 +160,17 @@ class SlackJobs:
         await self.notifier.react(channel, payload.get("message_ts"), "white_check_mark")
 
     async def _fetch_and_review(self, document_id: UUID, payload: dict[str, Any]) -> Review | None:
-        info = await self.notifier.client.files_info(file=payload["file_id"])
+        try:
+            info = await self.notifier.client.files_info(file=payload["file_id"])
+        except SlackApiError as error:
+            if error.response.get("error") not in ("file_not_found", "file_deleted"):
+                raise
+            await self.documents.reject(
+                document_id,
+                reason="file_deleted",
+                message="The file was deleted from Slack before I could review it.",
+            )
+            return None
         file = info["file"]
         url = file.get("url_private_download") or file.get("url_private")
         if not url:

@@ -7,16 +7,25 @@ import asyncio
 import itertools
 import json
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime, open_runtime
 from bot.serve import Server
 from bot.settings import Settings
+from bot.slack_jobs import SlackJobs, SlackNotifier
+from domain import events as ev
+from domain.service import SubmitDocument
+from eventstore import Job
+from eventstore.worker import JobContext
 from tests.domain.ingest.builders import build_pdf, encrypt_pdf, image_only_pdf, zip_bomb_docx
 from tests.fakes import BOT_USER_ID, USER_ID
 from tests.fakes.slack_api import Call, FakeSlack
@@ -465,3 +474,52 @@ async def test_events_jobs_and_logs_share_the_slack_event_id(
     ):
         line = next(x for x in exposition.splitlines() if x.startswith(series))
         assert float(line.rsplit(" ", 1)[1]) > 0, line
+
+
+async def test_a_file_deleted_before_review_gets_a_clear_reply(app: App, slack: FakeSlack) -> None:
+    channel = _channel()
+    slack.error_next("files.info", error="file_not_found")
+    ts, _ = await upload(app, slack, channel, "gone.md", SPEC)
+    calls = await reviewed(slack, channel)
+    assert "deleted from Slack" in calls[1].params["text"]
+    await until(lambda: "x" in slack.reactions_on(channel, ts))
+
+
+async def test_a_review_that_fails_for_good_is_reported_not_lost(
+    slack: FakeSlack, runtime: Runtime, http: aiohttp.ClientSession
+) -> None:
+    """The last attempt of a job that keeps failing tells the thread and records why."""
+    channel, ts = _channel(), _new_ts()
+    document_id = uuid.uuid4()
+    source = ev.Source(
+        kind="slack",
+        team_id="T1",
+        channel_id=channel,
+        thread_ts=ts,
+        user_id=USER_ID,
+        file_id="FFAIL",
+    )
+    await runtime.documents.submit(
+        SubmitDocument(document_id, "fail.md", None, 10, "slack:FFAIL", None, source, USER_ID)
+    )
+    client = AsyncWebClient(token=TOKEN, base_url=slack.api_url)
+    notifier = SlackNotifier(client, runtime.documents)
+    jobs = SlackJobs(
+        runtime.documents, notifier, http, token=TOKEN, api_url=slack.api_url, max_bytes=1 << 20
+    )
+    slack.error_next("files.info", error="internal_error")
+    payload = {
+        "document_id": str(document_id),
+        "file_id": "FFAIL",
+        "channel_id": channel,
+        "thread_ts": ts,
+        "message_ts": ts,
+    }
+    job = Job(1, "review-document", payload, 5, 5, uuid.uuid4(), datetime.now(UTC))
+    with pytest.raises(SlackApiError):
+        await jobs.review(JobContext(job, runtime.jobs))
+    [notice] = posts(slack, channel)
+    assert "could not be completed" in notice.params["text"]
+    assert notice.params["thread_ts"] == ts
+    events = [e.type for e in await runtime.store.read_stream(f"document-{document_id}")]
+    assert events[-2:] == ["AnalysisFailed", "SlackMessagePosted"]
