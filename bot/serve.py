@@ -30,7 +30,7 @@ from bot.observability import ack_timer, job_finished
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
-from bot.slack_app import build_slack_app
+from bot.slack_app import InFlight, build_slack_app
 from bot.slack_jobs import SlackJobs, SlackNotifier
 from domain.service import ANSWER_JOB, REVIEW_JOB
 from eventstore.jobs import JOBS_CHANNEL
@@ -39,6 +39,7 @@ from eventstore.store import EVENTS_CHANNEL
 from eventstore.worker import JobWorker
 
 log = structlog.get_logger(__name__)
+SHUTDOWN_GRACE_SECONDS = 20.0
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -101,11 +102,13 @@ class Server:
         )
         socket_mode = settings.slack_app_token is not None
         secret = settings.slack_signing_secret
+        self.inflight = InFlight()
         app = build_slack_app(
             runtime,
             client,
             notifier,
             signing_secret=None if socket_mode or secret is None else secret.get_secret_value(),
+            inflight=self.inflight,
         )
 
         listener = Listener(runtime.dsn, [EVENTS_CHANNEL, JOBS_CHANNEL])
@@ -150,8 +153,11 @@ class Server:
         log.info("serve.started", socket_mode=socket_mode, **self.ports)
 
     async def stop(self) -> None:
-        """Front door first, then let running jobs finish, then the rest."""
+        """Front door first, then let acknowledged requests and running jobs finish, then
+        the rest."""
         await self._front_stop()
+        if not await self.inflight.wait(SHUTDOWN_GRACE_SECONDS):
+            log.warning("serve.listeners_unfinished", after_seconds=SHUTDOWN_GRACE_SECONDS)
         self.worker.stop()
         await self._worker_task
         for task in self._tasks:

@@ -8,11 +8,14 @@ Documents are scoped to the channel or DM they were shared in.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import re
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, ParamSpec, TypeVar
 
 import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -38,12 +41,63 @@ from domain.service import AskQuestion, DecideFinding, SubmitDocument
 log = structlog.get_logger(__name__)
 SLACK_NAMESPACE = uuid.UUID("0d5b7f5e-3f0a-4c55-9a43-1b8f3c2d9e71")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class InFlight:
+    """Listener work still running after Bolt's ack, so a shutdown can let it finish
+    instead of closing the database under it."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @asynccontextmanager
+    async def track(self) -> AsyncIterator[None]:
+        self._running += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._running -= 1
+            if not self._running:
+                self._idle.set()
+
+    async def wait(self, timeout: float) -> bool:
+        """True when everything finished within `timeout` seconds."""
+        if self._idle.is_set():
+            return True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+def tracked(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Count a handler method as in flight (its object carries `inflight`)."""
+
+    @functools.wraps(method)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        async with args[0].inflight.track():  # type: ignore[attr-defined]
+            return await method(*args, **kwargs)
+
+    return run
 
 
 class SlackHandlers:
     """What each Slack interaction does, independent of how Bolt delivers it."""
 
-    def __init__(self, runtime: Runtime, client: AsyncWebClient, notifier: SlackNotifier):
+    def __init__(
+        self,
+        runtime: Runtime,
+        client: AsyncWebClient,
+        notifier: SlackNotifier,
+        inflight: InFlight,
+    ) -> None:
+        self.inflight = inflight
         self.runtime = runtime
         self.documents = runtime.documents
         self.client = client
@@ -55,6 +109,7 @@ class SlackHandlers:
             self.runtime.pool, channel_id=channel_id, thread_ts=thread_ts
         )
 
+    @tracked
     async def upload(
         self,
         *,
@@ -108,6 +163,7 @@ class SlackHandlers:
             message=reviewing_message(filename),
         )
 
+    @tracked
     async def shared_file(
         self, *, team_id: str, channel_id: str, user_id: str, file_id: str
     ) -> None:
@@ -132,6 +188,7 @@ class SlackHandlers:
             thread_ts=placement.get("thread_ts"),
         )
 
+    @tracked
     async def question_in(self, event: dict[str, Any]) -> None:
         """A message or mention inside a thread (not the thread's first message)."""
         thread_ts = event.get("thread_ts")
@@ -163,6 +220,7 @@ class SlackHandlers:
             )
         )
 
+    @tracked
     async def decide(
         self,
         *,
@@ -197,6 +255,7 @@ def build_slack_app(
     notifier: SlackNotifier,
     *,
     signing_secret: str | None,
+    inflight: InFlight,
 ) -> AsyncApp:
     """Bolt app with every listener; request signatures are verified in HTTP mode."""
     app = AsyncApp(
@@ -205,7 +264,7 @@ def build_slack_app(
         request_verification_enabled=signing_secret is not None,
         process_before_response=False,
     )
-    handlers = SlackHandlers(runtime, client, notifier)
+    handlers = SlackHandlers(runtime, client, notifier, inflight)
     commands = SlashCommands(runtime, client)
 
     @app.middleware
@@ -303,7 +362,8 @@ def build_slack_app(
     async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         try:
-            message = await commands.run(command)
+            async with inflight.track():
+                message = await commands.run(command)
         except DocumentError as error:
             message = {"text": str(error), "blocks": []}
         except Exception:
