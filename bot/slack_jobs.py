@@ -45,9 +45,8 @@ class SlackNotifier:
     async def post_once(
         self, document_id: UUID, key: str, *, channel: str, thread_ts: str | None, message: Message
     ) -> str:
-        document = await self.documents.load(document_id)
-        if key in document.posted:
-            return document.posted[key]
+        if (ts := await self.documents.posted(document_id, key)) is not None:
+            return ts
         response = await self.client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
         )

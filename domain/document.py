@@ -38,8 +38,6 @@ class Document:
     rejection: ev.DocumentRejected | None = None
     questions: dict[UUID, str] = field(default_factory=dict)
     answers: dict[UUID, ev.QuestionAnswered] = field(default_factory=dict)
-    posted: dict[str, str] = field(default_factory=dict)
-    """Slack messages already posted, by key, with their ts."""
 
     @property
     def exists(self) -> bool:
@@ -90,8 +88,6 @@ def evolve(document: Document, event: ev.Event, version: int) -> Document:
             )
         case ev.QuestionAnswered():
             return replace(document, answers={**document.answers, event.question_id: event})
-        case ev.SlackMessagePosted():
-            return replace(document, posted={**document.posted, event.key: event.ts})
     return document
 
 

@@ -9,13 +9,16 @@ from domain.ir import DocumentIR
 
 
 async def save_ir(connection: asyncpg.Connection, ir: DocumentIR) -> None:
+    """Serialised by pydantic (Rust) and sent as text: a long document's IR is megabytes,
+    too much to turn into Python dicts and back on the event loop."""
     await connection.execute(
-        "INSERT INTO document_irs (sha256, ir) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        """INSERT INTO document_irs (sha256, ir) VALUES ($1, $2::text::jsonb)
+           ON CONFLICT (sha256) DO NOTHING""",
         ir.sha256,
-        ir.model_dump(mode="json"),
+        ir.model_dump_json(),
     )
 
 
 async def load_ir(connection: asyncpg.Connection | asyncpg.Pool, sha256: str) -> DocumentIR | None:
-    data = await connection.fetchval("SELECT ir FROM document_irs WHERE sha256 = $1", sha256)
-    return None if data is None else DocumentIR.model_validate(data)
+    data = await connection.fetchval("SELECT ir::text FROM document_irs WHERE sha256 = $1", sha256)
+    return None if data is None else DocumentIR.model_validate_json(data)

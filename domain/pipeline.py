@@ -1,12 +1,16 @@
 """Reading and rule-reviewing a file as one CPU-bound step, run in a worker process.
 
 Both are pure Python: run in the bot's own process (even in a thread) they would hold
-the GIL for seconds on a long document and delay every Slack acknowledgement.
+the GIL for seconds on a long document and delay every Slack acknowledgement. The result
+crosses the process boundary as JSON, which pydantic parses in Rust: unpickling
+thousands of model objects would itself stall the event loop.
 """
 
 from __future__ import annotations
 
 from functools import partial
+
+from pydantic import TypeAdapter
 
 from domain.findings import Finding
 from domain.ingest import ingest
@@ -22,10 +26,21 @@ def read_and_review(
     return ir, review_rules(ir)
 
 
+_FINDINGS = TypeAdapter(list[Finding])
+
+
+def _read_and_review_as_json(
+    data: bytes, filename: str, media_type: str | None, *, max_bytes: int
+) -> tuple[str, bytes]:
+    ir, findings = read_and_review(data, filename, media_type, max_bytes=max_bytes)
+    return ir.model_dump_json(), _FINDINGS.dump_json(findings)
+
+
 async def read_and_review_in_worker(
     data: bytes, filename: str, media_type: str | None, *, max_bytes: int
 ) -> tuple[DocumentIR, list[Finding]]:
     """`IngestRefused` crosses the process boundary unchanged."""
-    return await run_in_worker(
-        partial(read_and_review, data, filename, media_type, max_bytes=max_bytes)
+    ir_json, findings_json = await run_in_worker(
+        partial(_read_and_review_as_json, data, filename, media_type, max_bytes=max_bytes)
     )
+    return DocumentIR.model_validate_json(ir_json), _FINDINGS.validate_json(findings_json)

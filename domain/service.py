@@ -329,14 +329,27 @@ class DocumentService:
             note=note,
         )
 
+    async def posted(self, document_id: UUID, key: str) -> str | None:
+        """The ts of the message posted under `key`, if any. Reads only those small
+        events, not the whole stream: the notifier asks before every post."""
+        return await self.store.pool.fetchval(
+            """SELECT data->>'ts' FROM events
+               WHERE stream_id = $1 AND type = 'SlackMessagePosted' AND data->>'key' = $2
+               LIMIT 1""",
+            stream_id(document_id),
+            key,
+        )
+
     async def record_posted(
         self, document_id: UUID, key: str, *, channel_id: str, ts: str, thread_ts: str | None
-    ) -> Document:
+    ) -> None:
+        """Appended at any version: a record of a fact in Slack, valid whatever else
+        happened to the document meanwhile (so no reload, no conflict retries)."""
         posted = ev.SlackMessagePosted(key=key, channel_id=channel_id, ts=ts, thread_ts=thread_ts)
-        return await self._decide(
-            document_id,
-            lambda document: [] if key in document.posted else [posted],
-            actor="docsense",
+        await self.store.append(
+            stream_id(document_id),
+            None,
+            [posted.to_new_event(actor="docsense", correlation_id=correlation_id.get())],
         )
 
     async def record_export(self, document_id: UUID, exported: ev.ReportExported) -> Document:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +23,7 @@ from domain.ir import DocumentIR
 MAX_WORKERS = 2
 # Recycle workers now and then: CPython rarely returns a big parse's memory to the OS.
 MAX_TASKS_PER_WORKER = 20
+WORKER_NICENESS = 10
 
 T = TypeVar("T")
 
@@ -68,8 +70,15 @@ def _get_pool() -> ProcessPoolExecutor:
                 max_workers=MAX_WORKERS,
                 mp_context=multiprocessing.get_context("spawn"),
                 max_tasks_per_child=MAX_TASKS_PER_WORKER,
+                initializer=_yield_to_the_bot,
             )
         return _pool
+
+
+def _yield_to_the_bot() -> None:
+    """Workers run at a lower CPU priority: when cores are scarce, acknowledging Slack
+    within its deadline matters more than finishing a parse a few milliseconds sooner."""
+    os.nice(WORKER_NICENESS)
 
 
 def _discard(pool: ProcessPoolExecutor) -> None:
