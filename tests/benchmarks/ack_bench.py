@@ -7,7 +7,7 @@ door. Two servers are measured one after the other in this process, under the sa
 - `docsense`: the real `Server` (worker concurrency 2, projector, sidecar) on a throw-away
   embedded PostgreSQL (or `--database-url`) and a `FakeSlack`; a generated ~150-page PDF
   is re-uploaded as a new file whenever fewer than two reviews are queued or running, so
-  ingest (worker processes) and the rules review (a thread) run for the whole window;
+  ingest and the rules review (worker processes) run for the whole window;
 - `bare-bolt`: a slack-bolt `AsyncApp` with the same signing secret and no-op listeners,
   served by aiohttp, with nothing else running.
 
