@@ -192,6 +192,21 @@ EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
+def _identified_by_content(data: dict[str, Any]) -> dict[str, Any]:
+    """Uploads recorded before `file_key` existed were all local files named by content."""
+    return {"file_key": f"sha256:{data['sha256']}", **data}
+
+
+# Events are immutable: a payload written under an older schema is brought up to date
+# as it is read, never rewritten in the store.
+_UPCASTERS = {
+    "DocumentSubmitted": _identified_by_content,
+    "VersionSubmitted": _identified_by_content,
+}
+
+
 def decode(type_name: str, data: dict[str, Any]) -> Event:
     """The typed payload of a stored event; unknown types are a programming error."""
+    if type_name in _UPCASTERS and "file_key" not in data:
+        data = _UPCASTERS[type_name](data)
     return EVENT_TYPES[type_name].model_validate(data)

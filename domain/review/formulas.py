@@ -134,15 +134,17 @@ def review_formulas(context: Context) -> Iterator[Draft]:
         span = locate(context, formula)
         if span is None or not is_verbatim(span.text, span.section.text):
             continue
-        missing = _families(
-            [
-                v
-                for v in dict.fromkeys(formula.variables)
-                if v in formula.text and v != formula.lhs and not _is_defined(v, defined, text)
-            ]
-        )
+        symbols = [
+            v
+            for v in dict.fromkeys(formula.variables)
+            if v in formula.text and v != formula.lhs and not _is_defined(v, defined, text)
+        ]
+        enumerated = _enumerated(symbols, text.replace(formula.text, ""))
+        missing = _families([v for v in symbols if v not in enumerated])
         if missing:
             yield _undefined(formula, missing, span)
+        if enumerated:
+            yield _undefined(formula, _families(enumerated), span, listed=True)
         if not guarded:
             yield from _division(formula, span)
     yield from _cycles(context)
@@ -163,9 +165,41 @@ def _families(symbols: list[str]) -> list[str]:
     return result
 
 
-def _undefined(formula: Formula, missing: list[str], span: Span) -> Draft:
+def _enumerated(symbols: list[str], rest_of_document: str) -> list[str]:
+    """Members of a family like P_AAPL, P_MSFT whose subscripts are all named elsewhere in
+    the document (a constituent list): what they stand for is implied, only the symbol
+    itself is left undefined."""
+    stems: dict[str, list[str]] = {}
+    for symbol in symbols:
+        if "_" in symbol:
+            stems.setdefault(symbol.split("_", 1)[0], []).append(symbol)
+    listed = []
+    for members in stems.values():
+        subscripts = [member.split("_", 1)[1] for member in members]
+        if len(members) >= 3 and all(
+            re.search(rf"(?<![\w.]){re.escape(sub)}(?![\w])", rest_of_document)
+            for sub in subscripts
+        ):
+            listed.extend(members)
+    return listed
+
+
+def _undefined(formula: Formula, missing: list[str], span: Span, *, listed: bool = False) -> Draft:
     names = ", ".join(f"'{name}'" for name in missing)
     what = f"the {formula.lhs} formula" if formula.lhs else "this formula"
+    if listed:
+        return Draft(
+            rule="undefined-symbol",
+            category="incomplete_formula",
+            severity="low",
+            title=f"{names} in {what} is not defined explicitly",
+            detail=f"{names} is used for each item the document lists, which implies its "
+            "meaning, but the symbol itself (its quantity, unit and source) is never stated.",
+            suggestion="Add one line under the formula, e.g. 'P_x is the official closing "
+            "price of constituent x in USD'.",
+            span=span,
+            checklist_id="SL-05",
+        )
     if len(missing) == 1:
         title = f"{names} in {what} is never defined"
     else:

@@ -116,3 +116,16 @@ def test_events_round_trip_through_their_stored_form() -> None:
     assert stored.type == "AnalysisCompleted"
     assert stored.metadata["actor"] == "cli" and stored.metadata["correlation_id"] == "c-1"
     assert ev.decode(stored.type, stored.data) == event
+
+
+def test_uploads_recorded_before_file_keys_existed_still_load() -> None:
+    old = {
+        "filename": "s.md",
+        "media_type": None,
+        "size": 3,
+        "sha256": "c" * 64,
+        "source": {"kind": "cli"},
+    }
+    event = ev.decode("DocumentSubmitted", old)
+    assert isinstance(event, ev.DocumentSubmitted)
+    assert event.file_key == "sha256:" + "c" * 64

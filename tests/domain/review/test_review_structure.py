@@ -20,6 +20,28 @@ def test_undefined_symbols_are_listed_in_one_finding() -> None:
     assert "'w1'" in finding.detail and "'Quality'" in finding.detail
 
 
+PRICES = "Total = P_ACME + P_BOLT + P_CORE"
+
+
+def test_a_family_over_listed_constituents_is_only_a_low_finding() -> None:
+    formula = Formula(text=PRICES, lhs="Total", variables=["P_ACME", "P_BOLT", "P_CORE"])
+    listed = "The index holds exactly three stocks:\n1. ACME\n2. BOLT\n3. CORE"
+    findings = review(
+        document(
+            ("Constituents", listed), ("Level", f"The level is:\n{PRICES}"), formulas=(formula,)
+        )
+    )
+    (finding,) = quoted(findings, "undefined-symbol")
+    assert finding.severity == "low" and "'P_*'" in finding.title
+
+
+def test_a_family_over_unlisted_names_stays_critical() -> None:
+    formula = Formula(text=PRICES, lhs="Total", variables=["P_ACME", "P_BOLT", "P_CORE"])
+    findings = review(document(("Level", f"The level is:\n{PRICES}"), formulas=(formula,)))
+    (finding,) = quoted(findings, "undefined-symbol")
+    assert finding.severity == "critical"
+
+
 def test_where_list_defines_symbols() -> None:
     formula = Formula(text=SCORE, lhs="Score", variables=["w1", "Value", "w2", "Quality"])
     text = (
