@@ -17,6 +17,7 @@ from domain.semantics._text import (
     sentence_end,
     strip_list_marker,
 )
+from domain.textscan import fold, may_match
 
 GLOSSARY_TITLE = re.compile(
     r"\b(?:glossary|definitions?|defined terms|terminology|abbreviations|acronyms|key terms|"
@@ -54,7 +55,8 @@ _INTRODUCED = re.compile(
 _GLOSSARY_LINE = re.compile(
     r"^\**(?P<term>[^:\n*]{1,60}?)\**\s*(?::|\s[–—-]\s)\s*(?P<meaning>\S.*)$",
 )
-_VERB_HINT = re.compile(r"\b(?:mean|means|refers?|denotes?|defined)\b", re.IGNORECASE)
+# Both forms of `_INTRODUCED` quote the term, so text without an opening quote has none.
+_OPENING_QUOTES = ('"', "“")
 _TABLE_TERM_HEADER = re.compile(r"^(?:term|symbol|abbreviation|acronym|name|variable)s?$", re.I)
 _TABLE_MEANING_HEADER = re.compile(r"^(?:definition|meaning|description|explanation)s?$", re.I)
 
@@ -88,17 +90,18 @@ def _from_section(section: Section) -> Iterable[Definition]:
             page=section.page_at(offset),
         )
 
-    # Most sections define nothing; a cheap keyword test skips the sentence-start scan.
-    patterns = (_QUOTED_MEANS, _PLAIN_MEANS) if _VERB_HINT.search(text) else ()
-    for pattern in patterns:
-        for match in pattern.finditer(text):
+    # Most sections define nothing; needle tests skip the scans that cannot match.
+    folded = fold(text)
+    for pattern in (_QUOTED_MEANS, _PLAIN_MEANS):
+        for match in pattern.finditer(text) if may_match(pattern, folded) else ():
             start = match.start("meaning")
             meaning = text[start : sentence_end(text, start)]
             found = make(match["term"], meaning, _source(match["verb"]), match.start("term"))
             if found:
                 yield found
 
-    for match in _INTRODUCED.finditer(text):
+    quoted = any(quote in text for quote in _OPENING_QUOTES)
+    for match in _INTRODUCED.finditer(text) if quoted else ():
         term_group = "term" if match["term"] is not None else "term2"
         if not match[term_group][:1].isupper():
             continue

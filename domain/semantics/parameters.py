@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from domain.ir import Parameter, Section, Table
 from domain.semantics._text import normalize_name
+from domain.textscan import finditer
 
 _NUMBER = (
     r"(?<![\w.,/:+-])"
@@ -44,8 +45,10 @@ _TAIL = (
     r"|average daily volume|gross exposure|capital|equity|index|fund)(?:[ \t]+value)?\b)?"
 )
 _VALUE = _VALUE_CORE + _TAIL
-_WORD = r"(?!(?:is|are|was|were|be|must|should|shall|may|will|can)\b)[A-Za-z][\w'’-]*"
-_NAME_BEFORE = r"(?<![\w.'’-])(?P<name>(?:" + _WORD + r"[ \t]+){0,4}" + _WORD + ")"
+# Possessive: what follows a word or a gap never starts with a word or gap character, so
+# giving characters back could not help a match and only costs backtracking.
+_WORD = r"(?!(?:is|are|was|were|be|must|should|shall|may|will|can)\b)[A-Za-z][\w'’-]*+"
+_NAME_BEFORE = r"(?<![\w.'’-])(?P<name>(?:" + _WORD + r"[ \t]++){0,4}" + _WORD + ")"
 _CONNECTOR = (
     r"(?P<conn>[ \t]*[=:][ \t]*"
     r"|[ \t]+(?:(?:is|are|will[ \t]+be|shall[ \t]+be|must[ \t]+be)[ \t]+)?"
@@ -61,6 +64,11 @@ _CONNECTOR = (
 # everywhere would try every word of the document as the start of a parameter.
 _VALUE_RE = re.compile(_VALUE)
 _NAMED_BEFORE = re.compile(_NAME_BEFORE + _CONNECTOR + r"$")
+# How every `_CONNECTOR` ends: text before a value that ends otherwise names nothing, and
+# `str.endswith` says so far sooner than a search trying each start in the look-back.
+_CONNECTOR_SIGNS = ("=", ":")
+_CONNECTOR_WORDS = ("at", "to", "exceed", "below", "above", "than", "over", "under", "of")
+_CONNECTOR_WORDS += ("is", "are", "equal", "equals", "least", "most", "approximately", "around")
 _LOOK_BACK = 80
 _UNIT_FIRST = re.compile(
     r"(?:"
@@ -177,12 +185,21 @@ def _acceptable(name: str, value: _Value | None) -> bool:
     return name not in _NOT_PARAMETERS and name.split()[-1] not in _NOT_PARAMETERS
 
 
+def _connector_ends(before: str) -> bool:
+    """Whether `before` ends as a `_CONNECTOR` does (a necessary condition, not sufficient)."""
+    stripped = before.rstrip(" \t")
+    if stripped.endswith(_CONNECTOR_SIGNS):
+        return True
+    return len(stripped) < len(before) and stripped.endswith(_CONNECTOR_WORDS)
+
+
 def _from_section(section: Section) -> Iterable[Parameter]:
     text = section.text
-    taken: list[tuple[int, int]] = []
+    # Every offset inside an emitted parameter, so a unit-first match inside one is skipped.
+    taken: set[int] = set()
 
     def make(name: str, value: _Value, start: int, end: int) -> Parameter:
-        taken.append((start, end))
+        taken.update(range(start, end))
         return Parameter(
             name=name,
             value=value.value,
@@ -192,11 +209,12 @@ def _from_section(section: Section) -> Iterable[Parameter]:
             page=section.page_at(start),
         )
 
-    for match in _VALUE_RE.finditer(text):
+    for match in finditer(_VALUE_RE, text):
         line_start = text.rfind("\n", 0, match.start()) + 1
-        named = _NAMED_BEFORE.search(
-            text, max(line_start, match.start() - _LOOK_BACK), match.start()
-        )
+        look_from = max(line_start, match.start() - _LOOK_BACK)
+        if not _connector_ends(text[look_from : match.start()]):
+            continue
+        named = _NAMED_BEFORE.search(text, look_from, match.start())
         value = _value(match)
         if named is None or value is None:
             continue
@@ -208,8 +226,8 @@ def _from_section(section: Section) -> Iterable[Parameter]:
             continue
         yield make(name, value, named.start("name") + start, match.end())
 
-    for match in _UNIT_FIRST.finditer(text):
-        if any(start <= match.start() < end for start, end in taken):
+    for match in finditer(_UNIT_FIRST, text):
+        if match.start() in taken:
             continue
         if match["hnum"]:
             value: _Value | None = _Value(float(match["hnum"]), _unit(match["hunit"] + "s"))

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from domain.ir import CrossReference, ReferenceKind, Section, Table
+from domain.textscan import fold, may_match
 
 _NUMBER = r"\d+(?:\.\d+)*"
 _DOC_NOUN = (
@@ -45,6 +46,8 @@ _DOCUMENT_CODE = re.compile(
     r"\b(?:[Dd]ocument|[Pp]olicy|[Pp]rocedure|[Rr]ef\.?|[Rr]eference)\s+(?:[Nn]o\.?\s*)?"
     r"(?P<code>" + _CODE + r")"
 )
+# `_SECTION` has no ASCII needle of its own: every match spells "ection" or "§".
+_SECTION_MARKS = ("ection", "§")
 _SPLIT_NUMBERS = re.compile(_NUMBER)
 # "Appendix A: Rebalancing Procedures" names the appendix; it does not cite a document.
 _HEADING_LABEL = re.compile(r"\b(?:Appendix|Annex|Exhibit|Schedule|Section)\s+[\w.]+\s*[:–—-]\s*$")
@@ -110,7 +113,10 @@ def _targets(sections: list[Section], tables: list[Table]) -> _Targets:
         prefix = _TITLE_PREFIX.match(section.title)
         if prefix:
             targets.labelled.add((_KINDS[prefix["word"].lower()], prefix["id"].upper()))
-        for caption in _CAPTION.finditer(section.text):
+        captions = (
+            _CAPTION.finditer(section.text) if may_match(_CAPTION, fold(section.text)) else ()
+        )
+        for caption in captions:
             targets.labelled.add((_KINDS[caption["word"].lower()], caption["id"].upper()))
         targets.titles.append(section.title.lower())
         if _REFERENCES_TITLE.search(section.title):
@@ -138,7 +144,9 @@ def _document_title(raw: str) -> str:
 
 
 def _from_section(section: Section, targets: _Targets) -> Iterable[CrossReference]:
+    """Each pattern runs only if the section has one of its needles: most sections cite nothing."""
     text = section.text
+    folded = fold(text)
 
     def make(kind: ReferenceKind, target: str, start: int, end: int, resolved: bool):
         return CrossReference(
@@ -150,15 +158,18 @@ def _from_section(section: Section, targets: _Targets) -> Iterable[CrossReferenc
             page=section.page_at(start),
         )
 
-    for match in _SECTION.finditer(text):
+    sections = any(mark in text for mark in _SECTION_MARKS)
+    for match in _SECTION.finditer(text) if sections else ():
         if match["external"]:
             continue
         for number in _SPLIT_NUMBERS.findall(match["numbers"]):
             yield make("section", number, match.start(), match.end(), targets.has_section(number))
 
-    captions = {m.start("word") for m in _CAPTION.finditer(text)}
+    captions = (
+        {m.start("word") for m in _CAPTION.finditer(text)} if may_match(_CAPTION, folded) else set()
+    )
     for pattern in (_LETTERED, _TABLE_OR_FIGURE):
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(text) if may_match(pattern, folded) else ():
             if match.start() in captions:
                 continue
             kind = _KINDS[match["word"].lower()]
@@ -168,7 +179,7 @@ def _from_section(section: Section, targets: _Targets) -> Iterable[CrossReferenc
 
     if _REFERENCES_TITLE.search(section.title):
         return
-    for match in _DOCUMENT.finditer(text):
+    for match in _DOCUMENT.finditer(text) if may_match(_DOCUMENT, folded) else ():
         title = _document_title(match["title"])
         if not title or _HEADING_LABEL.search(text, 0, match.start()):
             continue
@@ -177,7 +188,7 @@ def _from_section(section: Section, targets: _Targets) -> Iterable[CrossReferenc
         resolved = targets.has_document(title) or bool(code and targets.has_document(code))
         yield make("document", title, start, match.end(), resolved)
 
-    for match in _DOCUMENT_CODE.finditer(text):
+    for match in _DOCUMENT_CODE.finditer(text) if may_match(_DOCUMENT_CODE, folded) else ():
         code = match["code"]
         yield make("document", code, match.start(), match.end(), targets.has_document(code))
 
