@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,6 +45,7 @@ Analyse = Callable[[bytes, str, str | None], Awaitable[tuple[DocumentIR, list[Fi
 """Bytes to the semantic IR plus the rules findings (see `domain.pipeline`)."""
 
 _RETRIES_ON_CONFLICT = 5  # reloads after a concurrent writer overtook the command
+_RECENT_DOCUMENTS = 256  # folded states kept per process (see DocumentService.load)
 
 
 REVIEW_JOB = "review-document"
@@ -149,12 +151,29 @@ class DocumentService:
         self.analyse = analyse
         self.jobs = jobs
         self.ai = ai
+        self._recent: OrderedDict[UUID, Document] = OrderedDict()
 
     async def load(self, document_id: UUID) -> Document:
-        document = Document(id=document_id)
-        for recorded in await self.store.read_stream(stream_id(document_id)):
+        """The document's current state. A stream never changes below its last version, so
+        state folded earlier stays valid: only events after it are read and decoded (a
+        review's findings are decoded once, not on every load)."""
+        document = self._recent.pop(document_id, None) or Document(id=document_id)
+        for recorded in await self.store.read_stream(
+            stream_id(document_id), after_version=document.version
+        ):
             document = evolve(document, ev.decode(recorded.type, recorded.data), recorded.version)
+        self._remember(document)
         return document
+
+    def _remember(self, document: Document) -> None:
+        if not document.exists:
+            return
+        current = self._recent.get(document.id)
+        if current is None or current.version <= document.version:
+            self._recent[document.id] = document
+            self._recent.move_to_end(document.id)
+        while len(self._recent) > _RECENT_DOCUMENTS:
+            self._recent.popitem(last=False)
 
     async def submit(
         self, command: SubmitDocument, *, review_job: dict[str, Any] | None = None
@@ -447,6 +466,7 @@ class DocumentService:
                     document = await self._append(document, new, actor=actor, connection=connection)
                     if then is not None:
                         await then(connection, document)
+                self._remember(document)  # only once committed
                 return document
             except ConcurrencyError:
                 continue

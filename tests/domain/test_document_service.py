@@ -186,3 +186,20 @@ async def test_concurrent_deliveries_of_one_upload_record_it_once(
     assert [e.type for e in await store.read_stream(f"document-{document_id}")] == [
         "DocumentSubmitted"
     ]
+
+
+async def test_remembered_state_equals_a_fresh_fold(
+    service: DocumentService, store: EventStore
+) -> None:
+    """Loads start from the state folded last time; another writer's events still count."""
+    document_id = uuid.uuid4()
+    await service.submit(_submit(document_id, VAGUE))
+    await service.review(ReviewDocument(document_id, VAGUE, actor="U1"))
+    other = DocumentService(store, service.analyse, service.jobs)  # another replica
+    finding = next(iter((await other.load(document_id)).findings))
+    await other.decide(DecideFinding(document_id, finding, accept=True, actor="U9"))
+
+    remembered = await service.load(document_id)
+    fresh = await DocumentService(store, service.analyse, service.jobs).load(document_id)
+    assert remembered == fresh
+    assert remembered.findings[finding] == "accepted"
