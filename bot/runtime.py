@@ -25,6 +25,8 @@ from eventstore.database import connect, create_pool, resolve_dsn
 from eventstore.migrate import Migration, bundled_migrations, migrate
 from eventstore.projections import Projector
 
+POOL_CLOSE_SECONDS = 15.0
+
 
 def ai_services(settings: Settings, observer: AIMetricsObserver) -> AIServices | None:
     """The configured models, or None for an offline (rules-only) DocSense."""
@@ -113,5 +115,8 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         if ai is not None:
             for provider in ai.reviewer.providers:
                 await provider.aclose()
-        await pool.close()
+        try:
+            await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+        except TimeoutError:
+            pool.terminate()  # a connection still busy must not keep the process alive
         shutdown_ingest_pool(wait=False)

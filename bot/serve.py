@@ -162,7 +162,10 @@ class Server:
         await self._worker_task
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # A cancelled projector may be waiting on the server; never let it hold the exit.
+        _, stuck = await asyncio.wait(self._tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+        if stuck:
+            log.warning("serve.tasks_unfinished", count=len(stuck))
         for cleanup in reversed(self._cleanups):
             await cleanup()
         log.info("serve.stopped")
