@@ -1,8 +1,9 @@
 """`docsense serve`: the Slack app, the job workers, the projector and the sidecar.
 
 One process runs all four; N replicas share one PostgreSQL and divide the jobs. On
-SIGTERM the front door closes first (no new work), running jobs finish (or their
-leases lapse and another replica takes them), then everything else stops.
+SIGTERM the front door closes first (no new work), acknowledged requests finish, running
+jobs get a grace period and the rest are handed back to the queue for another replica,
+then everything else stops.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from eventstore.worker import JobWorker
 
 log = structlog.get_logger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20.0
+# Running reviews get this long to finish on SIGTERM; the rest go back to the queue.
+JOB_GRACE_SECONDS = 60.0
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -122,6 +125,7 @@ class Server:
             concurrency=settings.worker_concurrency,
             wake=listener.wake_event(JOBS_CHANNEL),
             on_finished=job_finished,
+            grace_seconds=JOB_GRACE_SECONDS,
         )
         self._worker_task = asyncio.create_task(self.worker.run())
         for projector in runtime.projectors:

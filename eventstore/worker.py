@@ -54,6 +54,7 @@ class JobWorker:
         heartbeat_seconds: float | None = None,
         wake: asyncio.Event | None = None,
         on_finished: Callable[[Job, float], None] | None = None,
+        grace_seconds: float | None = None,
     ) -> None:
         self.queue = queue
         self.handlers = dict(handlers)
@@ -63,11 +64,14 @@ class JobWorker:
         self.heartbeat_seconds = heartbeat_seconds or queue.lease.total_seconds() / 3
         self.wake = wake or asyncio.Event()
         self.on_finished = on_finished
+        self.grace_seconds = grace_seconds
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
-        """Claim and run jobs until `stop()`; then wait for running jobs to finish."""
+        """Claim and run jobs until `stop()`; then give running jobs `grace_seconds` to
+        finish, and hand the rest back to the queue (another replica takes them over at
+        once, without waiting for the lease to lapse)."""
         slots = asyncio.Semaphore(self.concurrency)
         while not self._stopping.is_set():
             self.wake.clear()
@@ -80,16 +84,13 @@ class JobWorker:
             task = asyncio.create_task(self._run_one(jobs[0]))
             self._running.add(task)
             task.add_done_callback(lambda t: (self._running.discard(t), slots.release()))
-        if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
-
-    async def run_until_idle(self) -> int:
-        """Run due jobs one after another until none is left; for the CLI and tests."""
-        ran = 0
-        while jobs := await self.queue.claim(self.name, kinds=list(self.handlers), limit=1):
-            await self._run_one(jobs[0])
-            ran += 1
-        return ran
+        if not self._running:
+            return
+        _, unfinished = await asyncio.wait(self._running, timeout=self.grace_seconds)
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            await asyncio.wait(unfinished)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -108,6 +109,11 @@ class JobWorker:
             await self.handlers[job.kind](context)
             if not context.completed:
                 await context.complete()
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.queue.release(job))
+            bound.info("job.released")
+            raise
         except LeaseLost:
             bound.warning("job.lease_lost")
         except PermanentJobError as error:

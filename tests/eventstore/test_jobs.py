@@ -180,3 +180,23 @@ async def test_release_returns_a_job_without_spending_an_attempt(queue: JobQueue
     await queue.release(job)
     [again] = await queue.claim("next")
     assert again.attempts == 1
+
+
+async def test_stopping_hands_unfinished_jobs_back_after_the_grace_period(
+    queue: JobQueue,
+) -> None:
+    started = asyncio.Event()
+
+    async def slow(context: JobContext) -> None:
+        started.set()
+        await asyncio.sleep(60)
+
+    await _enqueue(queue, 1)
+    worker = JobWorker(queue, {"work": slow}, name="stopping", poll_seconds=0.02, grace_seconds=0.2)
+    runner = asyncio.create_task(worker.run())
+    await asyncio.wait_for(started.wait(), 5)
+    worker.stop()
+    await asyncio.wait_for(runner, 5)
+    assert (await queue.counts())["pending"] == 1
+    [again] = await queue.claim("next-replica")
+    assert again.attempts == 1, "a handed-back job does not spend an attempt"
