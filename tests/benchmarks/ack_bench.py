@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import socket
 import statistics
 import sys
 import tempfile
@@ -42,7 +41,6 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
-from aiohttp import web  # noqa: E402
 from slack_bolt.async_app import AsyncApp  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
@@ -54,6 +52,7 @@ from domain.service import REVIEW_JOB  # noqa: E402
 from eventstore.embedded import embedded_dsn  # noqa: E402
 from tests.domain.ingest.builders import build_pdf, strategy_outline  # noqa: E402
 from tests.fakes import BOT_USER_ID, USER_ID  # noqa: E402
+from tests.fakes.local_server import serve_locally  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
 from tests.fakes.slack_requests import (  # noqa: E402
     JSON,
@@ -238,13 +237,9 @@ async def bench_bare_bolt(seconds: float) -> dict[str, Any]:
         async def ignore() -> None:
             return None
 
-        runner = web.AppRunner(app.web_app(path="/slack/events"))
-        await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(runner, sock).start()
+        runner, origin = await serve_locally(app.web_app(path="/slack/events"))
         try:
-            url = f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events"
+            url = f"{origin}/slack/events"
             return _row("bare-bolt", await _run_load(url, seconds, None))
         finally:
             await runner.cleanup()

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import socket
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
+
+from tests.fakes.local_server import serve_locally
 
 JsonObject = dict[str, Any]
 
@@ -159,13 +160,7 @@ class _FakeAPI:
     async def __aenter__(self) -> Self:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         self._routes(app)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        # Binding our own socket is the public way to learn the port the OS picked.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(self._runner, sock).start()
-        self._origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._runner, self._origin = await serve_locally(app)
         return self
 
     async def __aexit__(

@@ -12,7 +12,6 @@ import asyncio
 import itertools
 import json
 import mimetypes
-import socket
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -21,6 +20,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from tests.fakes import API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, USER_ID
+from tests.fakes.local_server import serve_locally
 
 JsonObject = dict[str, Any]
 
@@ -171,13 +171,7 @@ class FakeSlack:
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_post("/responses/{key}", self._handle_response_url)
         app.router.add_get("/socket", self._handle_socket)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        # Binding our own socket is the public way to learn the port the OS picked.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(self._runner, sock).start()
-        self._origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._runner, self._origin = await serve_locally(app)
         return self
 
     async def __aexit__(
