@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.checks import CheckFailure
+
 ReferenceKind = Literal["section", "table", "appendix", "exhibit", "figure", "annex", "document"]
 DefinitionSource = Literal["quoted", "means", "defined_as", "glossary"]
 
@@ -111,6 +113,8 @@ class DocumentIR(_Model):
     parameters: list[Parameter] = Field(default_factory=list)
     cross_references: list[CrossReference] = Field(default_factory=list)
     issues: list[ValidationIssue] = Field(default_factory=list)
+    # Extractors that raised on this document; their output is missing, the rest is whole.
+    failed_checks: list[CheckFailure] = Field(default_factory=list)
 
     def section(self, section_id: str | None) -> Section | None:
         return next((s for s in self.sections if s.id == section_id), None)

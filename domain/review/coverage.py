@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
+from domain.checks import CheckRunner
 from domain.findings import SEVERITIES
 from domain.review.checklist import AREA_GAPS, RULES
 from domain.review.context import Context
@@ -65,7 +66,7 @@ def is_required(rule: Rule, context: Context) -> bool:
     return pattern is None or context.document.search(pattern) is not None
 
 
-def review_coverage(context: Context, answered: set[str]) -> Iterator[Draft]:
+def review_coverage(context: Context, answered: set[str], runner: CheckRunner) -> Iterator[Draft]:
     """Red flags, then one finding per missing row; `answered` rows already have a quoted
     finding from the IR checks, which says more than "missing" would."""
     missing: dict[Area, list[Rule]] = defaultdict(list)
@@ -73,14 +74,14 @@ def review_coverage(context: Context, answered: set[str]) -> Iterator[Draft]:
     for rule in RULES:
         if not applies(rule.scope, context.kind) or not is_required(rule, context):
             continue
-        covered = is_covered(rule, context)
+        covered = runner.run(rule.key, True, is_covered, rule, context)
         flagged = False
         for flag in rule.red_flags:
             if flag.unless_covered and covered:
                 continue
-            for draft in _red_flag(rule, flag, context):
-                flagged = True
-                yield draft
+            drafts = runner.run(f"{rule.id}/{flag.name}", [], _red_flag, rule, flag, context)
+            flagged = flagged or bool(drafts)
+            yield from drafts
         if not rule.covers:
             continue
         if covered or flagged or rule.id in answered:
@@ -121,7 +122,11 @@ def _area_gap(area: Area, rules: list[Rule], context: Context) -> Draft:
     )
 
 
-def _red_flag(rule: Rule, flag: RedFlag, context: Context) -> Iterator[Draft]:
+def _red_flag(rule: Rule, flag: RedFlag, context: Context) -> list[Draft]:
+    return list(_red_flag_drafts(rule, flag, context))
+
+
+def _red_flag_drafts(rule: Rule, flag: RedFlag, context: Context) -> Iterator[Draft]:
     if flag.unless_document and context.document.search(_pattern(flag.unless_document)):
         return
     pattern = _pattern(flag.pattern)

@@ -4,7 +4,9 @@ problem, most severe first, each quote checked against the document."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
+from domain.checks import CheckFailure, CheckRunner
 from domain.findings import SEVERITIES, Finding, finding_id
 from domain.ir import DocumentIR
 from domain.review.context import Context
@@ -13,20 +15,34 @@ from domain.review.draft import Draft
 from domain.review.ir_checks import review_ir
 
 
+@dataclass(frozen=True, slots=True)
+class RulesReview:
+    findings: list[Finding]
+    # Extractors (recorded in the IR) and rules that raised on this document.
+    failures: list[CheckFailure]
+
+
 def review_rules(ir: DocumentIR) -> list[Finding]:
     """The offline, deterministic review of one document."""
+    return review_document(ir).findings
+
+
+def review_document(ir: DocumentIR) -> RulesReview:
+    """The findings, and which checks could not run: one failing check never fails a review."""
+    runner = CheckRunner()
     context = Context(ir)
-    quoted = _merge([*review_ir(context)])
+    quoted = _merge([*review_ir(context, runner)])
     answered = {d.checklist_id for d in quoted if d.checklist_id}
-    drafts = [*quoted, *review_coverage(context, answered)]
+    drafts = [*quoted, *review_coverage(context, answered, runner)]
     located = _merge([d for d in drafts if d.span is not None])
     absent = [d for d in drafts if d.span is None]
     ordered = sorted(located + absent, key=lambda d: _order(context, d))
     findings: dict[str, Finding] = {}
     for draft in ordered:
-        finding = _finding(draft)
-        findings.setdefault(finding.id, finding)
-    return list(findings.values())
+        finding = runner.run(draft.rule, None, _finding, draft)
+        if finding is not None:
+            findings.setdefault(finding.id, finding)
+    return RulesReview(list(findings.values()), [*ir.failed_checks, *runner.failures])
 
 
 def _order(context: Context, draft: Draft) -> tuple[int, int, int, int]:

@@ -3,8 +3,9 @@ an author can fix."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from domain.checks import CheckRunner
 from domain.review.calendar_checks import review_calendar
 from domain.review.consistency import review_consistency
 from domain.review.context import Context
@@ -24,6 +25,11 @@ CHECKS = (
 )
 
 
-def review_ir(context: Context) -> Iterator[Draft]:
+def review_ir(context: Context, runner: CheckRunner) -> Iterator[Draft]:
+    """Each check runs whole or not at all: a failure costs only that check's findings."""
     for check in CHECKS:
-        yield from check(context)
+        yield from runner.run(check.__name__, [], _all, check, context)
+
+
+def _all(check: Callable[[Context], Iterator[Draft]], context: Context) -> list[Draft]:
+    return list(check(context))
