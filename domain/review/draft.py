@@ -20,3 +20,6 @@ class Draft:
     # The checklist row this finding answers; a quoted finding for a row replaces the
     # generic "missing" finding for it.
     checklist_id: str | None = None
+    # How sure the check is that this is a real problem: ranks findings of one severity and
+    # decides which of two checks on the same words speaks for both.
+    confidence: float = 0.7

@@ -45,11 +45,13 @@ def review_document(ir: DocumentIR) -> RulesReview:
     return RulesReview(list(findings.values()), [*ir.failed_checks, *runner.failures])
 
 
-def _order(context: Context, draft: Draft) -> tuple[int, int, int, int]:
+def _order(context: Context, draft: Draft) -> tuple[int, int, float, int, int]:
+    """Severity, quoted before absent, then confidence, then document order."""
     severity = SEVERITIES.index(draft.severity)
     if draft.span is None:
-        return (severity, 1, 0, 0)
-    return (severity, 0, context.order[draft.span.section.id], draft.span.start)
+        return (severity, 1, -draft.confidence, 0, 0)
+    section = context.order[draft.span.section.id]
+    return (severity, 0, -draft.confidence, section, draft.span.start)
 
 
 def _merge(drafts: list[Draft]) -> list[Draft]:
@@ -57,13 +59,13 @@ def _merge(drafts: list[Draft]) -> list[Draft]:
     finding and fold the other's title into its detail."""
     kept: list[Draft] = []
     by_section: dict[str, list[int]] = defaultdict(list)
-    for draft in sorted(drafts, key=lambda d: SEVERITIES.index(d.severity)):
+    for draft in sorted(drafts, key=lambda d: (SEVERITIES.index(d.severity), -d.confidence)):
         assert draft.span is not None
         section = draft.span.section.id
         for index in by_section[section]:
             other = kept[index]
             assert other.span is not None
-            if other.title == draft.title or other.span.overlaps(draft.span):
+            if other.title == draft.title or other.span.same_problem(draft.span):
                 if draft.title not in other.detail and draft.title != other.title:
                     kept[index] = _fold(other, draft)
                 break
@@ -83,6 +85,7 @@ def _fold(keep: Draft, extra: Draft) -> Draft:
         suggestion=keep.suggestion,
         span=keep.span,
         checklist_id=keep.checklist_id,
+        confidence=keep.confidence,
     )
 
 

@@ -9,9 +9,11 @@ from domain.checks import CheckRunner
 from domain.review.calendar_checks import review_calendar
 from domain.review.consistency import review_consistency
 from domain.review.context import Context
+from domain.review.criteria import review_criteria
 from domain.review.draft import Draft
 from domain.review.formulas import review_formulas
 from domain.review.references import review_references
+from domain.review.sources import review_sources
 from domain.review.vague import review_comparisons, review_unnamed_referents, review_vague
 
 CHECKS = (
@@ -21,6 +23,8 @@ CHECKS = (
     review_comparisons,
     review_unnamed_referents,
     review_consistency,
+    review_criteria,
+    review_sources,
     review_calendar,
 )
 

@@ -65,10 +65,20 @@ class Span:
     section: Section
     start: int
     end: int
+    # The words a check matched inside the quote; two checks matching the same words found
+    # one problem, two checks matching different words in one sentence found two.
+    focus: tuple[int, int] | None = None
 
     @property
     def text(self) -> str:
         return self.section.text[self.start : self.end]
+
+    def same_problem(self, other: Span) -> bool:
+        if not self.overlaps(other):
+            return False
+        if self.focus is None or other.focus is None:
+            return True
+        return self.focus[0] < other.focus[1] and other.focus[0] < self.focus[1]
 
     def overlaps(self, other: Span) -> bool:
         return (
@@ -180,7 +190,13 @@ def clause(sentence: Span, start: int, end: int) -> Span:
 
 
 def quote_span(sentence: Span, start: int, end: int) -> Span:
-    """The sentence, or for a very long sentence the clause around the match."""
+    """The sentence, or for a very long sentence the clause around the match; it remembers
+    the matched words as its focus."""
+    quoted = _quote(sentence, start, end)
+    return Span(quoted.section, quoted.start, quoted.end, (start, end))
+
+
+def _quote(sentence: Span, start: int, end: int) -> Span:
     if sentence.end - sentence.start <= MAX_QUOTE:
         return sentence
     narrowed = clause(sentence, start, end)

@@ -1,0 +1,301 @@
+"""Criteria that decide an outcome but carry no value: a judgement word on a measurable
+quantity ("sufficient market depth", "strong scores"), a bound with no number ("minimum
+credit rating"), a control with no level ("stop losses are in place"), an action with no
+size ("tilt weights toward..."), monitoring with no trigger, an exclusion with no threshold.
+
+Each is reported only where the document states a rule (not in background prose), when the
+clause has no number and no other sentence, table row or parameter gives that quantity one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from domain.findings import Category, Severity
+from domain.review.context import Context, content_words
+from domain.review.draft import Draft
+from domain.review.terms import alternation
+from domain.review.text import Span, clause, has_number, quote_span
+from domain.review.vague import role, subject
+
+_I = re.IGNORECASE
+
+# Judgement words: each needs a number behind it before two people apply it alike.
+QUALIFIERS = (
+    "sufficient", "sufficiently", "adequate", "adequately", "reasonable", "significant",
+    "significantly", "substantial", "material", "meaningful", "major", "strong", "weak",
+    "high", "higher", "low", "lower", "large", "small", "excessive", "elevated", "extreme",
+    "unusual", "unexpected", "abnormal", "controversial", "poor", "good", "acceptable",
+    "appropriate", "limited", "robust", "deep", "solid", "attractive", "favourable",
+    "favorable", "modest", "moderate", "considerable", "heavy", "satisfactory", "minimal",
+    "negligible", "acceptable", "notable", "pronounced", "severe",
+)  # fmt: skip
+# Measurable quantities a selection, sizing or risk rule is decided on.
+QUANTITIES = (
+    "liquidity", "volume", "volumes", "turnover", "market depth", "depth", "free float",
+    "float", "capitali[sz]ation", "market cap", "size", "credit rating", "rating", "ratings",
+    "credit quality", "quality", "scores?", "scorers", "exposures?", "involvement",
+    "revenues?", "share", "weights?", "tracking error", "deviations?", "drift", "volatility",
+    "beta", "correlations?", "momentum", "returns?", "yields?", "spreads?", "drawdowns?",
+    "loss(?:es)?", "gains?", "profits?", "growth", "history", "track record", "coverage",
+    "discount", "premium", "valuations?", "leverage", "concentration", "controvers(?:y|ies)",
+    "activities", "emissions", "intensity", "dividends?", "payout", "debt", "margins?",
+    "changes?", "moves?", "movements?", "declines?", "drops?", "increases?", "imbalances?",
+    "slippage", "impact", "costs?", "demand", "open interest", "trading activity", "capacity",
+    "dispersion", "outperformance", "underperformance", "risk", "uncertainty",
+)  # fmt: skip
+_JUDGEMENT = re.compile(
+    rf"\b(?P<q>{alternation(QUALIFIERS)})\s+(?:[a-z-]+\s+){{0,2}}?"
+    rf"(?P<n>{alternation(QUANTITIES)})\b(?!\s*(?:of|above|below|over|under|>|<|≥|≤)?\s*[\d$€£])"
+    r"(?<!material changes)(?<!material change)",
+    _I,
+)
+# A bound named without its number: "minimum credit rating", "maximum position size".
+_BOUND = re.compile(
+    rf"\b(?P<q>minimum|maximum|min\.|max\.)\s+(?:[a-z-]+\s+){{0,2}}?"
+    rf"(?P<n>{alternation(QUANTITIES)}|position size|holding|allocation|participation|age)\b",
+    _I,
+)
+# Terms of art that mean different things to different providers until pinned down.
+_TERM_OF_ART = re.compile(
+    r"\b(?P<n>(?:large|mid|small|micro|mega)[- ]cap(?:itali[sz]ation)?s?|blue[- ]chips?|"
+    r"investment[- ]grade|high[- ]yield|sub[- ]investment[- ]grade|"
+    r"(?:emerging|developed|frontier) markets?|market[- ]neutral(?:ity)?)\b",
+    _I,
+)
+_TERM_PINNED = re.compile(
+    r"\b(?:S&P|Moody'?s|Fitch|DBRS|MSCI|FTSE|Russell|STOXX|classification|defined as|means|"
+    r"dollar[- ]neutral|beta[- ]neutral|sector[- ]neutral|net exposure|i\.e\.)",
+)
+# A risk control named without its level.
+_CONTROL = re.compile(
+    r"\b(?P<n>stop[- ]loss(?:es)?|stop losses|take[- ]profits?|trailing stops?|loss limits?|"
+    r"drawdown limits?|position limits?|exposure limits?|risk limits?|concentration limits?|"
+    r"volatility targets?|target volatility|leverage limits?|hedge ratios?)\b",
+    _I,
+)
+# An action whose size decides the portfolio: "tilt weights toward", "leverage is adjusted".
+_ACTION = re.compile(
+    r"\b(?P<n>tilt(?:s|ed|ing)?|overweight(?:s|ed|ing)?|underweight(?:s|ed|ing)?|"
+    r"(?:adjust|reduc|scal|cut|trimm?|increas)(?:e|es|ed|ing|s)?(?: back| down| up)?)\b"
+    r"(?=[^.;\n]{0,40}\b(?:weights?|leverage|exposures?|positions?|allocations?|"
+    r"holdings?|gross|net)\b)|"
+    r"\b(?:weights?|leverage|exposures?|positions?|allocations?) (?:is|are) (?P<n2>adjusted|"
+    r"reduced|scaled(?: back| down)?|cut|trimmed|increased|tilted)\b",
+    _I,
+)
+_MONITORED = re.compile(
+    r"\b(?:is|are) (?P<n>monitored|tracked|watched|observed|checked|supervised)\b", _I
+)
+_TRIGGER = re.compile(
+    r"\b(?:if|when|whenever|once|breach\w*|exceed\w*|limits?|thresholds?|alerts?|alarms?|"
+    r"escalat\w*|triggers?|above|below|outside|within|against|reduc\w*|halt\w*|stop\w*)\b|\d",
+    _I,
+)
+_INVOLVED = re.compile(
+    r"\b(?P<n>(?:are |is |be )?(?:involved|involvement|engaged|exposed|exposure|ties|linked|"
+    r"associated|connected)\s+(?:in|with|to))\b",
+    _I,
+)
+_EXCLUSION = re.compile(r"\bexclu\w*|\bscreen(?:ed|s)? out\b|\bineligible\b|\bprohibit\w*", _I)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    rule: str
+    category: Category
+    title: str
+    detail: str
+    suggestion: str
+    confidence: float = 0.6
+
+
+_JUDGEMENT_KIND = _Kind(
+    "open-criterion",
+    "undefined_parameter",
+    "'{match}' is never quantified",
+    "'{match}' decides what this rule does, but no number says what counts as {q}, so two "
+    "implementations will select or size differently.",
+    "Replace the judgement with a measurable test and its source, e.g. '20-day median "
+    "traded value above USD 5 million'.",
+)
+_BOUND_KIND = _Kind(
+    "bound-without-value",
+    "undefined_parameter",
+    "{Match} is never given",
+    "The rule depends on '{match}', but the value is not stated anywhere in the document.",
+    "State the bound with its unit and measurement, e.g. 'minimum rating BBB- (S&P or "
+    "equivalent; lowest of available ratings)'.",
+)
+_TERM_KIND = _Kind(
+    "term-not-defined",
+    "ambiguous_methodology",
+    "'{match}' is not defined",
+    "'{match}' is used as a rule, but providers define it differently (size bands, rating "
+    "scales, market classifications, which exposure is neutral); the document never says "
+    "which definition applies.",
+    "Define the term: the numeric band or the named classification and its provider, and how "
+    "borderline cases are treated.",
+)
+_CONTROL_KIND = _Kind(
+    "control-without-level",
+    "undefined_parameter",
+    "Level of '{match}' is never given",
+    "'{match}' is mentioned as a control, but its level and how it is measured are not, so "
+    "nobody can say when it fires.",
+    "Give the level, the measure and the action, e.g. 'a position is closed when it has lost "
+    "8% from its entry price, measured at the close'.",
+)
+_ACTION_KIND = _Kind(
+    "action-without-size",
+    "ambiguous_methodology",
+    "Size of the adjustment is never given",
+    "The text says '{match}' but not by how much or by what formula, so the resulting "
+    "weights cannot be reproduced.",
+    "Give the adjustment as a formula or number, e.g. 'leverage is scaled by 10% / realised "
+    "60-day volatility, capped at 1.5x'.",
+)
+_MONITOR_KIND = _Kind(
+    "monitoring-without-trigger",
+    "ambiguous_methodology",
+    "{Subject} is monitored but no limit or action is given",
+    "Monitoring without a limit, a time or an action is not a control: nothing says what "
+    "value is a breach or what happens then.",
+    "State the limit, when it is checked, who is alerted and what action follows a breach.",
+)
+_INVOLVED_KIND = _Kind(
+    "exclusion-without-threshold",
+    "undefined_parameter",
+    "Exclusion '{match}' has no threshold",
+    "'{match}' decides exclusions, but the document does not say what degree of "
+    "involvement counts (revenue share, ownership, any involvement) or who assesses it.",
+    "Give the threshold and the data source, e.g. 'more than 5% of revenue from thermal coal "
+    "according to <named provider>'.",
+)
+
+
+def review_criteria(context: Context) -> Iterator[Draft]:
+    patterns = (_JUDGEMENT, _BOUND, _TERM_OF_ART, _CONTROL, _ACTION, _MONITORED, _INVOLVED)
+    terms_pinned = _pinned_terms(context)
+    for sentence, possible in context.screen(*patterns):
+        section_role = role(context, sentence.section)
+        if section_role == "background":
+            continue
+        for pattern in possible:
+            draft = _check(context, sentence, pattern, section_role, terms_pinned)
+            if draft is not None:
+                yield draft
+
+
+def _pinned_terms(context: Context) -> set[str]:
+    """Terms of art the document defines somewhere (a band, a named scale or a classification)."""
+    pinned = set()
+    for section in context.sections:
+        for sentence in section.sentences:
+            text = sentence.text
+            for match in _TERM_OF_ART.finditer(text):
+                if has_number(text) or _TERM_PINNED.search(text):
+                    pinned.add(_stem(match.group("n")))
+    pinned |= {_stem(d.term) for d in context.ir.definitions}
+    return pinned
+
+
+def _stem(term: str) -> str:
+    return re.sub(r"[\s-]+", " ", term.lower()).rstrip("s")
+
+
+def _check(
+    context: Context,
+    sentence: Span,
+    pattern: re.Pattern[str],
+    section_role: str,
+    terms_pinned: set[str],
+) -> Draft | None:
+    text = sentence.section.text
+    for match in pattern.finditer(text, sentence.start, sentence.end):
+        around = clause(sentence, match.start(), match.end())
+        if pattern is _MONITORED:
+            if _TRIGGER.search(_rest_of(sentence, match.end())) or _followed_by_rule(sentence):
+                continue
+            owner = subject(text[around.start : match.start()]) or "The quantity"
+            return _draft(_MONITOR_KIND, sentence, match, "medium", owner)
+        if has_number(around.text):
+            continue
+        if pattern is _TERM_OF_ART:
+            if _stem(match.group("n")) in terms_pinned:
+                continue
+            return _draft(_TERM_KIND, sentence, match, "medium")
+        if pattern is _INVOLVED:
+            lead = text[max(0, sentence.start - 200) : sentence.end]
+            if not _EXCLUSION.search(lead):
+                continue
+            end = _clause_end(text, match.end())
+            phrase = re.sub(r"^(?:are|is|be)\s+", "", " ".join(text[match.start() : end].split()))
+            if has_number(phrase):
+                continue
+            return _draft(_INVOLVED_KIND, sentence, match, "high", phrase=phrase, end=end)
+        quantity = match.group("n") or match.groupdict().get("n2") or ""
+        words = content_words(quantity) - {"level", "limit", "target"}
+        if context.quantified_elsewhere(words, content_words(around.text) - words, sentence):
+            continue
+        if pattern is _JUDGEMENT:
+            severity: Severity = "high" if section_role == "selection" else "medium"
+            return _draft(_JUDGEMENT_KIND, sentence, match, severity)
+        if pattern is _BOUND:
+            severity = "critical" if section_role == "selection" else "high"
+            return _draft(_BOUND_KIND, sentence, match, severity)
+        if pattern is _CONTROL:
+            if has_number(sentence.text):
+                continue
+            return _draft(_CONTROL_KIND, sentence, match, "high")
+        if pattern is _ACTION:
+            return _draft(_ACTION_KIND, sentence, match, "medium")
+    return None
+
+
+def _rest_of(sentence: Span, offset: int) -> str:
+    return sentence.section.text[offset : sentence.end]
+
+
+def _followed_by_rule(sentence: Span) -> bool:
+    """ "Beta is monitored daily. If it exceeds 0.2 ..." states the trigger next."""
+    text = sentence.section.text
+    following = text[sentence.end : sentence.end + 120].lstrip()
+    return re.match(r"(?:if|when|whenever|breach|should|any)\b", following, _I) is not None
+
+
+def _clause_end(text: str, start: int) -> int:
+    """Where the words after "involved in" stop: what the exclusion is about."""
+    ends = [found for stop in ".;\n," if (found := text.find(stop, start)) != -1]
+    return min(ends, default=len(text))
+
+
+def _draft(
+    kind: _Kind,
+    sentence: Span,
+    match: re.Match[str],
+    severity: Severity,
+    owner: str | None = None,
+    phrase: str | None = None,
+    end: int | None = None,
+) -> Draft:
+    words = phrase or " ".join(match.group().split())
+    qualifier = match.groupdict().get("q") or words
+    fields = {
+        "match": words,
+        "Match": words[:1].upper() + words[1:],
+        "q": qualifier.lower(),
+        "Subject": (owner or "")[:1].upper() + (owner or "")[1:],
+    }
+    return Draft(
+        rule=kind.rule,
+        category=kind.category,
+        severity=severity,
+        title=kind.title.format(**fields),
+        detail=kind.detail.format(**fields),
+        suggestion=kind.suggestion,
+        span=quote_span(sentence, match.start(), end or match.end()),
+        confidence=kind.confidence,
+    )
