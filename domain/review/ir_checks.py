@@ -9,6 +9,7 @@ from domain.checks import CheckRunner
 from domain.review.calendar_checks import review_calendar
 from domain.review.consistency import review_consistency
 from domain.review.context import Context
+from domain.review.contradictions import review_bounds, review_frequencies, review_weighting
 from domain.review.criteria import review_criteria
 from domain.review.draft import Draft
 from domain.review.formulas import review_formulas
@@ -23,6 +24,9 @@ CHECKS = (
     review_comparisons,
     review_unnamed_referents,
     review_consistency,
+    review_bounds,
+    review_frequencies,
+    review_weighting,
     review_criteria,
     review_sources,
     review_calendar,

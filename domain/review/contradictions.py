@@ -1,0 +1,331 @@
+"""Passages that cannot both be true: one quantity bounded two ways ("between 2% and 6%" vs
+"at least 3%", "below 70%" vs "must not exceed 60%"), two frequencies for one activity, two
+weighting schemes for one portfolio.
+
+Bounds are read from the text, not from a phrase list: a comparator ("at least", "below",
+"between ... and ..."), a number with its unit, and the content words around them as the
+quantity's name. Two bounds speak of one quantity when their names share at least two
+content words; entry and exit thresholds of a buffer rule are different quantities.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from domain.review.context import Context, content_words
+from domain.review.draft import Draft
+from domain.review.terms import words
+from domain.review.text import Span, clause, normalise, quote_span
+from domain.review.vague import role
+
+_I = re.IGNORECASE
+_NUMBER = r"(?P<{name}>\d+(?:[.,]\d+)?)"
+_UNIT = (
+    r"\s*(?:(?:consecutive|calendar|trading|business|full|complete)\s+)?"
+    r"(?P<unit{n}>%|percent\b|bps\b|basis points\b|x\b|years?\b|months?\b|days?\b|weeks?\b|"
+    r"stocks\b|constituents\b|securities\b|names\b|holdings\b|(?:USD|EUR|GBP|\$|€|£)\s*\w*)?"
+)
+_LOWER = (
+    r"at least|no less than|not less than|minimum(?: of)?|min\.?|above|over|more than|"
+    r"greater than|exceeds?|exceeding|in excess of|>=?|≥"
+)
+_UPPER = (
+    r"at most|no more than|not more than|maximum(?: of)?|max\.?|below|under|less than|"
+    r"up to|not (?:to )?exceed|must not exceed|does not exceed|cannot exceed|<=?|≤"
+)
+_BOUND = re.compile(
+    r"\bbetween\s+" + _NUMBER.format(name="low") + r"\s*(?:%|percent)?\s*(?:and|to|-|–)\s*"
+    + _NUMBER.format(name="high") + _UNIT.replace("{n}", "1")
+    + r"|(?P<op>" + _LOWER + "|" + _UPPER + r")\s+(?:of\s+)?(?:[$€£]\s*)?"
+    + _NUMBER.format(name="value") + _UNIT.replace("{n}", "2")
+    + r"|" + _NUMBER.format(name="first") + _UNIT.replace("{n}", "3")
+    + r"\s+or (?P<after>more|higher|above|greater|less|lower|below|fewer)\b",
+    _I,
+)  # fmt: skip
+_LOWER_RE = re.compile(rf"^(?:{_LOWER})$", _I)
+_BUFFER = re.compile(
+    r"\b(?:existing|new|current constituents?|additions?|deletions?|remain\w*|retain\w*|"
+    r"buffer\w*|entry|exit|initial\w*|incumbent|non-constituents?|stays?|drops? (?:out|below)|"
+    r"removed|added|unless|except|for (?:the )?(?:first|second))\b",
+    _I,
+)
+_NAME_NOISE = words(
+    "must have should has have be been being at least most minimum maximum min max no not "
+    "less more than greater above below over under up exceed exceeds exceeding between and "
+    "or to per cent percent current constituent constituents company companies stock stocks "
+    "security securities index portfolio required requirement eligible eligibility inclusion "
+    "criteria criterion following year month day week bps basis point"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Bound:
+    span: Span
+    low: float | None
+    high: float | None
+    unit: str
+    name: frozenset[str]
+    words: str
+    buffered: bool
+
+    def describe(self) -> str:
+        return self.words
+
+
+def _unit(raw: str | None) -> str:
+    unit = (raw or "").strip().lower()
+    if unit in ("percent", "%"):
+        return "%"
+    if unit in ("bps", "basis points"):
+        return "bps"
+    return re.sub(r"s$", "", unit)
+
+
+def _bounds(context: Context) -> list[_Bound]:
+    found = []
+    for section in context.sections:
+        if context.is_background(section.section):
+            continue
+        for sentence in section.sentences:
+            text = section.section.text
+            for match in _BOUND.finditer(text, sentence.start, sentence.end):
+                bound = _read(sentence, match)
+                if bound is not None:
+                    found.append(bound)
+    return found
+
+
+def _read(sentence: Span, match: re.Match[str]) -> _Bound | None:
+    groups = match.groupdict()
+    unit = _unit(groups.get("unit1") or groups.get("unit2") or groups.get("unit3"))
+    if groups.get("low") is not None:
+        low, high = _float(groups["low"]), _float(groups["high"])
+    elif groups.get("op") is not None:
+        value = _float(groups["value"])
+        lower = _LOWER_RE.match(" ".join(groups["op"].lower().split())) is not None
+        low, high = (value, None) if lower else (None, value)
+    else:
+        value = _float(groups["first"])
+        lower = groups["after"].lower() in ("more", "higher", "above", "greater")
+        low, high = (value, None) if lower else (None, value)
+    around = clause(sentence, match.start(), match.end())
+    text = sentence.section.text
+    # The quantity's name: the clause minus the bound itself, and the lead-in of a list.
+    name = _name(text[around.start : match.start()], match.group(), text[match.end() : around.end])
+    if not name:
+        return None
+    return _Bound(
+        span=quote_span(sentence, match.start(), match.end()),
+        low=low,
+        high=high,
+        unit=unit,
+        name=name,
+        words=" ".join(match.group().split()),
+        buffered=_BUFFER.search(sentence.text) is not None,
+    )
+
+
+def _name(left: str, bound: str, right: str) -> frozenset[str]:
+    """What is bounded: the words just before the bound ("Payout ratio below 70%"), or, for
+    a bound that opens its clause, the words after it ("Minimum 10 years of dividends"),
+    never reaching past another number."""
+    left = re.split(r"\d", left)[-1]
+    right = re.split(r"\d", right)[0]
+    before = _words(left)[-6:]
+    words = before if before else _words(right)[:5]
+    return frozenset([*words, *_words(bound)])
+
+
+def _words(text: str) -> list[str]:
+    """Content words in order (`content_words` folds plurals the same way)."""
+    ordered = [next(iter(content_words(w)), "") for w in re.findall(r"[A-Za-z][\w-]*", text)]
+    return [w for w in ordered if w and w not in _NAME_NOISE and w.isalpha()]
+
+
+def _float(raw: str) -> float:
+    return float(raw.replace(",", "."))
+
+
+def _conflict(a: _Bound, b: _Bound) -> bool:
+    """Whether the two bounds on one quantity disagree: different feasible sets."""
+    if a.unit != b.unit or a.buffered or b.buffered:
+        return False
+    if (a.low, a.high) == (b.low, b.high):
+        return False
+    one_sided_opposite = (a.low is None) != (b.low is None) and (a.high is None) != (b.high is None)
+    if one_sided_opposite:
+        # "at least 2%" and "at most 6%" together define a range; only an empty range clashes.
+        low = a.low if a.low is not None else b.low
+        high = a.high if a.high is not None else b.high
+        return low is not None and high is not None and low > high
+    return True
+
+
+def _same_quantity(a: _Bound, b: _Bound) -> bool:
+    shared = a.name & b.name
+    return len(shared) >= 2 or (len(shared) == 1 and min(len(a.name), len(b.name)) == 1)
+
+
+def review_bounds(context: Context) -> Iterator[Draft]:
+    bounds = _bounds(context)
+    reported: set[int] = set()
+    for index, later in enumerate(bounds):
+        for earlier in bounds[:index]:
+            if id(earlier) in reported or earlier.span.overlaps(later.span):
+                continue
+            if not (_same_quantity(earlier, later) and _conflict(earlier, later)):
+                continue
+            reported.add(id(earlier))
+            reported.add(id(later))
+            what = " ".join(sorted(earlier.name & later.name)) or "the same quantity"
+            yield Draft(
+                rule="contradictory-bounds",
+                category="inconsistent_content",
+                severity="critical" if role(context, later.span.section) == "selection" else "high",
+                title=f"Two different bounds for {what}: '{earlier.words}' and '{later.words}'",
+                detail=f"{earlier.span.section.label} says '{normalise(earlier.span.text)}' but "
+                f"{later.span.section.label} says '{normalise(later.span.text)}'. Both cannot "
+                "apply, and nothing says which one takes precedence.",
+                suggestion="State the rule once, in one place (a parameter table), and say which "
+                "passage governs if they are meant for different situations.",
+                span=later.span,
+                checklist_id="CL-04",
+                confidence=0.8,
+            )
+            break
+
+
+_FREQUENCY = re.compile(
+    r"\b(?P<f>daily|weekly|fortnightly|bi-?weekly|monthly|bi-?monthly|quarterly|"
+    r"semi-?annual(?:ly)?|half-?yearly|bi-?annual(?:ly)?|annual(?:ly)?|yearly|"
+    r"every (?:day|week|month|quarter|year|\w+ (?:days|weeks|months|years)))\b",
+    _I,
+)
+_ACTIVITY = re.compile(
+    r"\b(?P<a>rebalanc\w*|reconstitut\w*|review(?:ed|s)?|reweight\w*|re-weight\w*|"
+    r"recalibrat\w*|reselect\w*|reset\w*|re-?optimi[sz]\w*)\b",
+    _I,
+)
+_ROOTS = {"rebalanc": "rebalancing", "reconstitut": "reconstitution", "review": "review",
+          "reweight": "reweighting", "re-weight": "reweighting", "recalibrat": "recalibration",
+          "reselect": "reselection", "reset": "reset", "reoptimi": "re-optimisation",
+          "re-optimi": "re-optimisation"}  # fmt: skip
+# Rebalancing, reconstitution and reviews all decide when the portfolio changes.
+_MAINTENANCE = frozenset({"rebalancing", "reconstitution", "review", "reweighting", "reselection"})
+
+
+def _activity(word: str) -> str:
+    lowered = word.lower()
+    return next((label for root, label in _ROOTS.items() if lowered.startswith(root)), lowered)
+
+
+def _frequency(word: str) -> str:
+    lowered = re.sub(r"[\s-]+", "", word.lower())
+    return {"semiannual": "semiannually", "halfyearly": "semiannually",
+            "biannual": "semiannually", "biannually": "semiannually", "annual": "annually",
+            "yearly": "annually"}.get(lowered, lowered)  # fmt: skip
+
+
+def review_frequencies(context: Context) -> Iterator[Draft]:
+    seen: list[tuple[str, str, Span, str]] = []
+    for sentence in context.sentences_for(_FREQUENCY):
+        if context.is_background(sentence.section) or _BUFFER.search(sentence.text):
+            continue
+        activity = _ACTIVITY.search(sentence.text)
+        frequency = _FREQUENCY.search(sentence.text)
+        if activity is None or frequency is None or len(_FREQUENCY.findall(sentence.text)) > 1:
+            continue
+        label, often = _activity(activity.group("a")), _frequency(frequency.group("f"))
+        for other_label, other_often, other_span, other_words in seen:
+            same = other_label == label
+            related = {label, other_label} <= _MAINTENANCE and (
+                other_span.section.id == sentence.section.id
+            )
+            if other_often == often or not (same or related):
+                continue
+            start = sentence.start + frequency.start()
+            yield Draft(
+                rule="contradictory-frequency",
+                category="inconsistent_content",
+                severity="high" if same else "medium",
+                title=f"Two frequencies for {label if same else 'portfolio changes'}: "
+                f"'{other_words}' and '{frequency.group('f')}'",
+                detail=f"'{normalise(other_span.text)}' ({other_span.section.label}) and "
+                f"'{normalise(sentence.text)}' give different schedules"
+                + (
+                    "."
+                    if same
+                    else "; the document does not say what a review between rebalancing "
+                    "dates may change, or which schedule decides trades."
+                ),
+                suggestion="Give one schedule per activity and say how they interact (e.g. "
+                "'reviewed quarterly; changes take effect only at the semi-annual rebalance').",
+                span=quote_span(sentence, start, start + len(frequency.group())),
+                checklist_id="CL-04",
+                confidence=0.75 if same else 0.55,
+            )
+            return
+        seen.append((label, often, sentence, frequency.group("f")))
+
+
+_SCHEME = re.compile(
+    r"\b(?P<s>equal(?:ly)?[- ]weight\w*|equal weights?|(?:market|free[- ]float)[- ]cap"
+    r"(?:itali[sz]ation)?[- ]weight\w*|cap[- ]weight\w*|price[- ]weight\w*|"
+    r"(?:inverse[- ])?volatility[- ]weight\w*|risk[- ]parity|score[- ]weight\w*|"
+    r"fundamental(?:ly)?[- ]weight\w*|"
+    r"weighted (?:by|according to|in proportion to|proportional to) (?:their |its |the )?"
+    r"(?P<by>[a-z-]+(?: [a-z-]+)?))",
+    _I,
+)
+_NOT_A_SCHEME = re.compile(
+    r"\b(?:compar\w*|benchmark|versus|vs\.?|relative to|alternative|sensitivity|robustness|"
+    r"instead of|rather than|unlike|than)\b",
+    _I,
+)
+
+
+def _scheme(match: re.Match[str]) -> str:
+    raw = " ".join(match.group("s").lower().split())
+    if raw.startswith("equal"):
+        return "equal"
+    if "cap" in raw:
+        return "capitalisation"
+    if match.group("by"):
+        by = match.group("by").lower()
+        return "capitalisation" if "capitali" in by or by.startswith("market cap") else by
+    return raw.split("-")[0].split(" ")[0]
+
+
+def review_weighting(context: Context) -> Iterator[Draft]:
+    first: tuple[str, Span, str] | None = None
+    for sentence in context.sentences_for(_SCHEME):
+        if context.is_background(sentence.section) or _NOT_A_SCHEME.search(sentence.text):
+            continue
+        match = _SCHEME.search(sentence.text)
+        if match is None:
+            continue
+        scheme = _scheme(match)
+        if first is None:
+            first = (scheme, sentence, match.group("s"))
+            continue
+        if scheme == first[0]:
+            continue
+        start = sentence.start + match.start()
+        yield Draft(
+            rule="contradictory-weighting",
+            category="inconsistent_content",
+            severity="high",
+            title=f"Two weighting schemes: '{' '.join(first[2].split())}' and "
+            f"'{' '.join(match.group('s').split())}'",
+            detail=f"'{normalise(first[1].text)}' ({first[1].section.label}) and "
+            f"'{normalise(sentence.text)}' ({sentence.section.label}) describe different "
+            "weights for the same portfolio; the holdings depend on which one is applied.",
+            suggestion="Keep one weighting scheme, or say exactly how they combine (e.g. "
+            "'yield-weighted, then capped at 5% with the excess spread equally').",
+            span=quote_span(sentence, start, start + len(match.group())),
+            checklist_id="CL-04",
+            confidence=0.75,
+        )
+        return
