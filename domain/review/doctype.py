@@ -4,17 +4,21 @@ algorithm specification and over-reports on anything else.
 - "live": the document sends orders or will run in production (two or more distinct live-
   trading markers: kill switch, pre-trade controls, venues, order types, go-live ...).
   Every rule applies at its checklist severity.
-- "index": an index methodology (the title or text speaks of index levels, index
-  calculation, base dates or an index committee) with no live-trading markers. Research and
-  operational rules do not apply (an index calculation agent does not send orders or claim an
-  edge); missing core and oversight items are one level lower.
-- "strategy": anything else, a research or portfolio strategy write-up. Operational and
-  oversight items are one level lower, as REVIEW-CHECKLIST.md allows for write-ups that never
-  mention live trading.
+- "index": an index methodology (an index title with constituents, reconstitution, a parent
+  index, base dates or an index committee). Research and operational rules do not apply (an
+  index calculation agent does not send orders or claim an edge).
+- "research": a paper, thesis or backtest report (abstract, "this paper", "we find", et al.
+  citations, references). Research rules apply; production controls and governance do not.
+- "model": model documentation (intended use, model owner, validation, limitations):
+  governance applies in full, production controls do not.
+- "product": a vendor's product or service note: only core items, two levels lower.
+- "strategy": anything else, a strategy write-up: operational items two levels lower,
+  oversight one.
 
-Only findings about something *missing* are scaled (and, outside a live specification, capped
-at "high"): a quoted problem is just as wrong in an index methodology as in a trading
-specification.
+Only findings about something *missing* are scaled, and outside a live specification they
+are capped at "medium" (at "high" for the research rows of a strategy or research write-up:
+costs, out-of-sample testing, look-ahead): the reader cannot be sure the item was in scope,
+while a quoted problem is certain, so quoted findings lead.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from domain.findings import SEVERITIES, Severity
 from domain.review.rules import Scope
 from domain.review.screen import Haystack
 
-DocumentKind = Literal["live", "strategy", "index"]
+DocumentKind = Literal["live", "strategy", "index", "research", "model", "product"]
 
 _LIVE_MARKERS = tuple(
     re.compile(pattern, re.IGNORECASE)
@@ -42,7 +46,7 @@ _LIVE_MARKERS = tuple(
         r"\bposition limits?\b[^.\n]{0,40}\breject",
     )
 )
-_INDEX_TITLE = re.compile(r"\bindex\b", re.IGNORECASE)
+_INDEX_TITLE = re.compile(r"\bindex\b|\bindices\b", re.IGNORECASE)
 _INDEX_MARKERS = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
@@ -50,17 +54,60 @@ _INDEX_MARKERS = tuple(
         r"\bindex (?:level|value|calculation|divisor)\b",
         r"\bbase (?:date|level|value)\b",
         r"\bindex (?:committee|provider|administrator|sponsor|calculation agent)\b",
-        r"\b(?:index|its) constituents\b|\bconstituents of the index\b",
-        r"\breconstitution\b",
+        r"\b(?:index|its) constituents\b|\bconstituents of the index\b|\bconstituents?\b",
+        r"\breconstitution\b|\bthe index is (?:rebalanced|reviewed|reconstituted|weighted)\b",
+        r"\bparent index\b|\bunderlying index\b|\bselection pool\b",
+    )
+)
+# An academic paper, thesis or backtest report: it argues from results, it runs nothing.
+_RESEARCH_MARKERS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"^\s*abstract\b",
+        r"\b(?:this|the present|our) (?:paper|study|thesis|dissertation|article|report)\b",
+        r"\bwe (?:propose|find|show|document|examine|investigate|study|test|present)\b",
+        r"\b(?:literature review|related work|prior literature|previous studies)\b",
+        r"\bet al\.",
+        r"^\s*(?:\d+\.?\s*)?(?:references|bibliography|conclusions?)\s*$",
+        r"\bour (?:results|findings|sample|analysis)\b",
+    )
+)
+_MODEL_MARKERS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\bmodel (?:documentation|risk|owner|validation|inventory|limitations?|tiering)\b",
+        r"\bintended use\b",
+        r"\b(?-i:SR) ?11-7\b|\b(?-i:SS1/23)\b",
+        r"\b(?:calibration|recalibration) of the model\b|\bmodel (?:is|was) calibrated\b",
+        r"\boutcomes analysis\b|\bconceptual soundness\b",
+    )
+)
+_PRODUCT_MARKERS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\bour (?:platform|product|solution|service|offering|tool|clients|customers)\b",
+        r"\b(?:clients|customers|users) can\b",
+        r"\b(?:subscription|licen[cs]ing|pricing plans?|request a demo|contact us|free trial)\b",
+        r"\bkey features\b|\bfeatures include\b|\bwe offer\b",
+        r"\b(?:dashboard|web interface|REST API|SDK)\b",
     )
 )
 
+# Steps lower than the checklist severity for a missing item, or None where the item is not
+# expected of that kind of document at all.
 _SHIFT: dict[Scope, dict[DocumentKind, int | None]] = {
-    "core": {"live": 0, "strategy": 0, "index": 1},
-    "research": {"live": 0, "strategy": 0, "index": None},
-    "operational": {"live": 0, "strategy": 1, "index": None},
-    "oversight": {"live": 0, "strategy": 1, "index": 1},
-}
+    "core": {"live": 0, "strategy": 0, "index": 1, "research": 1, "model": 1, "product": 2},
+    "research": {
+        "live": 0, "strategy": 0, "index": None, "research": 0, "model": 1, "product": None,
+    },
+    "operational": {
+        "live": 0, "strategy": 2, "index": None, "research": None, "model": None,
+        "product": None,
+    },
+    "oversight": {
+        "live": 0, "strategy": 1, "index": 1, "research": None, "model": 0, "product": None,
+    },
+}  # fmt: skip
 
 
 def classify(title: str, document: Haystack) -> DocumentKind:
@@ -70,9 +117,20 @@ def classify(title: str, document: Haystack) -> DocumentKind:
         return "live"
     titled = Haystack(f"{title}\n{document.text}")
     index_hits = sum(1 for marker in _INDEX_MARKERS if titled.search(marker))
-    if (_INDEX_TITLE.search(title) is not None and index_hits >= 1) or index_hits >= 2:
+    if (_INDEX_TITLE.search(title) is not None and index_hits >= 1) or index_hits >= 3:
         return "index"
-    return "strategy"
+    scores: dict[DocumentKind, int] = {
+        "research": _hits(_RESEARCH_MARKERS, document),
+        "model": _hits(_MODEL_MARKERS, document),
+        "product": _hits(_PRODUCT_MARKERS, document),
+    }
+    kind = max(scores, key=lambda k: scores[k])
+    return kind if scores[kind] >= 2 else "strategy"
+
+
+def _hits(markers: tuple[re.Pattern[str], ...], document: Haystack) -> int:
+    multiline = (re.compile(m.pattern, m.flags | re.MULTILINE) for m in markers)
+    return sum(1 for marker in multiline if document.search(marker))
 
 
 def applies(scope: Scope, kind: DocumentKind) -> bool:
@@ -82,11 +140,13 @@ def applies(scope: Scope, kind: DocumentKind) -> bool:
 def absence_severity(severity: Severity, scope: Scope, kind: DocumentKind) -> Severity:
     """The severity of a missing item for this kind of document (never below "info").
 
-    Outside a live specification an absence is capped at "high": the reader cannot be sure
-    the item was in scope, while a quoted problem is certain, so quoted criticals lead.
+    See the module docstring for the caps outside a live specification.
     """
     shifted = lower(severity, _SHIFT[scope][kind] or 0)
-    return "high" if kind != "live" and shifted == "critical" else shifted
+    if kind == "live":
+        return shifted
+    cap: Severity = "high" if kind in ("strategy", "research") and scope == "research" else "medium"
+    return cap if SEVERITIES.index(shifted) < SEVERITIES.index(cap) else shifted
 
 
 def lower(severity: Severity, steps: int) -> Severity:
