@@ -69,6 +69,9 @@ _TERM_PINNED = re.compile(
     r"\b(?:S&P|Moody'?s|Fitch|DBRS|MSCI|FTSE|Russell|STOXX|classification|defined as|means|"
     r"dollar[- ]neutral|beta[- ]neutral|sector[- ]neutral|net exposure|i\.e\.)",
 )
+_NEUTRAL_PINNED = re.compile(
+    r"\bhedge ratios?\b|\b(?:beta|dollar|sector)[- ]neutral\w*\b|\bbeta[- ]hedg\w*", _I
+)
 # A risk control named without its level.
 _CONTROL = re.compile(
     r"\b(?P<n>stop[- ]loss(?:es)?|stop losses|take[- ]profits?|trailing stops?|loss limits?|"
@@ -182,7 +185,8 @@ def review_criteria(context: Context) -> Iterator[Draft]:
     for sentence, possible in context.screen(*patterns):
         section_role = role(context, sentence.section)
         if section_role == "background":
-            continue
+            # Prose may introduce a term of art, but it is not where rules are stated.
+            possible = [p for p in possible if p is _TERM_OF_ART]
         for pattern in possible:
             draft = _check(context, sentence, pattern, section_role, terms_pinned)
             if draft is not None:
@@ -199,6 +203,8 @@ def _pinned_terms(context: Context) -> set[str]:
                 if has_number(text) or _TERM_PINNED.search(text):
                     pinned.add(_stem(match.group("n")))
     pinned |= {_stem(d.term) for d in context.ir.definitions}
+    if context.document.search(_NEUTRAL_PINNED):
+        pinned |= {"market neutral", "market neutrality"}
     return pinned
 
 

@@ -11,6 +11,7 @@ from domain.review.consistency import review_consistency
 from domain.review.context import Context
 from domain.review.contradictions import review_bounds, review_frequencies, review_weighting
 from domain.review.criteria import review_criteria
+from domain.review.disclosures import review_disclosures
 from domain.review.draft import Draft
 from domain.review.formulas import review_formulas
 from domain.review.references import review_references
@@ -28,6 +29,7 @@ CHECKS = (
     review_frequencies,
     review_weighting,
     review_criteria,
+    review_disclosures,
     review_sources,
     review_calendar,
 )
