@@ -4,11 +4,12 @@ problem, most severe first, each quote checked against the document."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.checks import CheckFailure, CheckRunner
 from domain.findings import SEVERITIES, Finding, finding_id
 from domain.ir import DocumentIR
+from domain.review.assertion import is_asserted
 from domain.review.context import Context
 from domain.review.coverage import review_coverage
 from domain.review.draft import Draft
@@ -31,10 +32,13 @@ def review_document(ir: DocumentIR) -> RulesReview:
     """The findings, and which checks could not run: one failing check never fails a review."""
     runner = CheckRunner()
     context = Context(ir)
-    quoted = _merge([*review_ir(context, runner)])
+    quoted = _merge([d for d in review_ir(context, runner) if _asserted(d)])
     answered = {d.checklist_id for d in quoted if d.checklist_id}
     drafts = [*quoted, *review_coverage(context, answered, runner)]
-    located = _merge([d for d in drafts if d.span is not None])
+    located = _merge([d for d in drafts if d.span is not None and _asserted(d)])
+    located = sorted(located, key=lambda d: _order(context, d))
+    if ir.words > LONG_DOCUMENT_WORDS:
+        located = _limit_repeats(located)
     absent = [d for d in drafts if d.span is None]
     ordered = sorted(located + absent, key=lambda d: _order(context, d))
     findings: dict[str, Finding] = {}
@@ -43,6 +47,42 @@ def review_document(ir: DocumentIR) -> RulesReview:
         if finding is not None:
             findings.setdefault(finding.id, finding)
     return RulesReview(list(findings.values()), [*ir.failed_checks, *runner.failures])
+
+
+# In a short document each hit is its own problem; in a long one a check that fires again and
+# again is one habit of the author.
+LONG_DOCUMENT_WORDS = 3000
+MAX_REPEATS = 4
+
+
+def _limit_repeats(ordered: list[Draft]) -> list[Draft]:
+    """The first few findings of each check are shown; the last of them lists where else it
+    occurs."""
+    kept: list[Draft] = []
+    shown: dict[str, list[int]] = defaultdict(list)
+    extra: dict[str, list[str]] = defaultdict(list)
+    for draft in ordered:
+        assert draft.span is not None
+        if len(shown[draft.rule]) < MAX_REPEATS:
+            shown[draft.rule].append(len(kept))
+            kept.append(draft)
+        else:
+            extra[draft.rule].append(draft.span.section.label)
+    for rule, labels in extra.items():
+        index = shown[rule][-1]
+        places = ", ".join(dict.fromkeys(labels))
+        if len(places) > 300:
+            places = places[:300].rsplit(", ", 1)[0] + ", ..."
+        last = kept[index]
+        kept[index] = replace(
+            last,
+            detail=f"{last.detail} The same problem occurs {len(labels)} more times: {places}.",
+        )
+    return kept
+
+
+def _asserted(draft: Draft) -> bool:
+    return draft.span is None or is_asserted(draft.span, draft.rule)
 
 
 def _order(context: Context, draft: Draft) -> tuple[int, int, float, int, int]:
