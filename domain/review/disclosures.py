@@ -159,9 +159,8 @@ INSTRUMENT_NEEDS = (
     ),
     _need(
         "bond-conventions-unspecified",
-        r"\b(?:corporate |government |sovereign |treasury |municipal )?bonds?\b|\bgilts\b|"
-        r"\bbunds\b|\btreasuries\b|\bfixed income\b|\bcredit spreads?\b|"
-        r"\b(?:bond|treasury|corporate) yields?\b",
+        r"\b(?:bond|treasury|gilt|bund|corporate|sovereign) (?:yields?|prices?|spreads?)\b|"
+        r"\bcredit spreads?\b|\byield curves?\b",
         r"\b(?:30/360|act(?:ual)?/(?:360|365|act)|day[- ]count|yield to (?:maturity|worst)|"
         r"YTM|YTW|OAS|option[- ]adjusted|Z[- ]spread|G[- ]spread|I[- ]spread|clean price|"
         r"dirty price|bid|mid|evaluated prices?)\b",

@@ -15,6 +15,7 @@ from domain.review.disclosures import review_disclosures
 from domain.review.draft import Draft
 from domain.review.formulas import review_formulas
 from domain.review.references import review_references
+from domain.review.reported_numbers import review_reported_numbers
 from domain.review.sources import review_sources
 from domain.review.vague import review_comparisons, review_unnamed_referents, review_vague
 
@@ -29,6 +30,7 @@ CHECKS = (
     review_frequencies,
     review_weighting,
     review_criteria,
+    review_reported_numbers,
     review_disclosures,
     review_sources,
     review_calendar,
