@@ -149,18 +149,18 @@ def _float(raw: str) -> float:
 
 
 def _conflict(a: _Bound, b: _Bound) -> bool:
-    """Whether the two bounds on one quantity disagree: different feasible sets."""
+    """Whether two bounds on one quantity disagree: a side both give differs, or, sharing no
+    side ("at least 2%", "at most 6%"), together they leave nothing."""
     if a.unit != b.unit or a.buffered or b.buffered:
         return False
-    if (a.low, a.high) == (b.low, b.high):
-        return False
-    one_sided_opposite = (a.low is None) != (b.low is None) and (a.high is None) != (b.high is None)
-    if one_sided_opposite:
-        # "at least 2%" and "at most 6%" together define a range; only an empty range clashes.
-        low = a.low if a.low is not None else b.low
-        high = a.high if a.high is not None else b.high
-        return low is not None and high is not None and low > high
-    return True
+    shared = [
+        (x, y) for x, y in ((a.low, b.low), (a.high, b.high)) if x is not None and y is not None
+    ]
+    if shared:
+        return any(x != y for x, y in shared)
+    low = a.low if a.low is not None else b.low
+    high = a.high if a.high is not None else b.high
+    return low is not None and high is not None and low > high
 
 
 def _same_quantity(a: _Bound, b: _Bound) -> bool:

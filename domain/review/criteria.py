@@ -83,7 +83,7 @@ _CONTROL = re.compile(
 _ACTION = re.compile(
     r"\b(?P<n>tilt(?:s|ed|ing)?|overweight(?:s|ed|ing)?|underweight(?:s|ed|ing)?|"
     r"(?:adjust|reduc|scal|cut|trimm?|increas)(?:e|es|ed|ing|s)?(?: back| down| up)?)\b"
-    r"(?=[^.;\n]{0,40}\b(?:weights?|leverage|exposures?|positions?|allocations?|"
+    r"(?=[^.;\n]{0,60}\b(?:weights?|leverage|exposures?|positions?|allocations?|"
     r"holdings?|gross|net)\b)|"
     r"\b(?:weights?|leverage|exposures?|positions?|allocations?) (?:is|are) (?P<n2>adjusted|"
     r"reduced|scaled(?: back| down)?|cut|trimmed|increased|tilted)\b",
@@ -227,7 +227,7 @@ def _check(
                 continue
             owner = subject(text[around.start : match.start()]) or "The quantity"
             return _draft(_MONITOR_KIND, sentence, match, "medium", owner)
-        if has_number(around.text):
+        if has_number(around.text) or _labelled_value(text, around):
             continue
         if pattern is _TERM_OF_ART:
             if _stem(match.group("n")) in terms_pinned:
@@ -265,11 +265,17 @@ def _rest_of(sentence: Span, offset: int) -> str:
     return sentence.section.text[offset : sentence.end]
 
 
+def _labelled_value(text: str, around: Span) -> bool:
+    """ "Minimum credit rating: A-" gives the value after the colon that ends the clause."""
+    after = text[around.end : around.end + 60]
+    return after.lstrip().startswith(":") and has_number(after)
+
+
 def _followed_by_rule(sentence: Span) -> bool:
     """ "Beta is monitored daily. If it exceeds 0.2 ..." states the trigger next."""
     text = sentence.section.text
-    following = text[sentence.end : sentence.end + 120].lstrip()
-    return re.match(r"(?:if|when|whenever|breach|should|any)\b", following, _I) is not None
+    following = re.split(r"(?<=[.!?])\s", text[sentence.end : sentence.end + 160].lstrip())[0]
+    return _TRIGGER.search(following) is not None and has_number(following)
 
 
 def _clause_end(text: str, start: int) -> int:

@@ -18,7 +18,8 @@ from domain.review.text import Span, normalise, quote_span
 _I = re.IGNORECASE
 _VALUE = r"(?P<value>-?\d+(?:\.\d+)?)\s?(?P<pct>%|percent\b)?"
 _LINK = (
-    r"(?:\s+(?:ratio|rate))?\s*(?:of|is|was|=|:|at|reached|equals?|stands at|around|about|≈|~)?\s*"
+    r"(?:\s+(?:ratio|rate))?\s*(?:of|is|was|=|:|at|reach(?:es|ed)?|equals?|comes? to|came to|"
+    r"stands at|around|about|≈|~)?\s*"
 )
 _METRICS = {
     "Sharpe ratio": r"sharpe(?:\s+ratio)?",

@@ -23,7 +23,10 @@ _ABBREVIATION = re.compile(
 NUMBER = re.compile(
     r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
     r"twenty|thirty|forty|fifty|hundred|thousand|half|quarter|quartile|decile|quintile|"
-    r"tercile|percentile|median|double|twice|once)\b",
+    r"tercile|percentile|median|double|twice|once)\b|"
+    # Credit rating grades are values too ("minimum rating BBB-").
+    r"(?-i:\b(?:AAA|AA[+-]?|A[+-]|BBB[+-]?|BB[+-]?|B[+-]|CCC[+-]?|Aaa|Aa[1-3]|A[1-3]|Baa[1-3]|"
+    r"Ba[1-3])(?![\w+-]))",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(

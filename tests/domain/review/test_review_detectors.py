@@ -1,0 +1,242 @@
+"""The detectors for classes of problem: each must fire on the problem written in plain
+words of the field, and stay silent when the same words carry their value or name."""
+
+from __future__ import annotations
+
+import pytest
+from review_builders import document, review
+
+from domain.findings import Finding
+
+
+def rules(findings: list[Finding]) -> set[str]:
+    return {f.rule for f in findings if f.evidence is not None}
+
+
+def quotes(findings: list[Finding], rule: str) -> list[str]:
+    return [f.evidence.quote for f in findings if f.rule == rule and f.evidence is not None]
+
+
+@pytest.mark.parametrize(
+    ("heading", "text", "rule"),
+    [
+        ("Eligibility", "Issuers need a minimum credit rating to enter the portfolio.",
+         "bound-without-value"),
+        ("Eligibility", "A stock qualifies when it shows adequate free float and deep market "
+         "depth.", "open-criterion"),
+        ("Eligibility", "Only large-cap names are bought.", "term-not-defined"),
+        ("Risk", "Trailing stops protect every position.", "control-without-level"),
+        ("Construction", "We overweight the cheapest stocks relative to the parent "
+         "weights.", "action-without-size"),
+        ("Risk", "Gross exposure is tracked intraday by the desk.",
+         "monitoring-without-trigger"),
+        ("Exclusions", "Issuers are excluded when they are engaged in thermal coal mining.",
+         "exclusion-without-threshold"),
+    ],
+)  # fmt: skip
+def test_open_criteria_are_reported(heading: str, text: str, rule: str) -> None:
+    findings = review(document((heading, text)))
+    assert rule in rules(findings), [f.rule for f in findings]
+
+
+@pytest.mark.parametrize(
+    ("heading", "text"),
+    [
+        ("Eligibility", "Issuers need a minimum credit rating of BBB- from S&P."),
+        ("Eligibility", "A stock qualifies when it shows adequate free float, at least 25%."),
+        ("Eligibility", "Only large-cap names, market cap above USD 10bn, are bought."),
+        ("Risk", "Trailing stops at 6% below the high protect every position."),
+        ("Risk", "Gross exposure is tracked intraday; above 180% the desk is alerted."),
+        ("Exclusions", "Issuers are excluded when they are engaged in thermal coal mining "
+         "above 5% of revenue."),
+    ],
+)  # fmt: skip
+def test_criteria_with_their_value_are_fine(heading: str, text: str) -> None:
+    found = rules(review(document((heading, text))))
+    assert not found & {
+        "bound-without-value",
+        "open-criterion",
+        "term-not-defined",
+        "control-without-level",
+        "monitoring-without-trigger",
+        "exclusion-without-threshold",
+    }, found
+
+
+def test_a_value_given_elsewhere_answers_the_criterion() -> None:
+    findings = review(
+        document(
+            ("Eligibility", "Issuers need a minimum credit rating to enter the portfolio."),
+            ("Parameters", "Minimum credit rating: A- (lowest of Moody's, S&P and Fitch)."),
+        )
+    )
+    assert "bound-without-value" not in rules(findings)
+
+
+def test_unnamed_suppliers_and_dependencies_are_reported() -> None:
+    findings = review(
+        document(
+            ("Inputs", "Closing marks are taken from an external pricing service."),
+            ("Signals", "Default risk is estimated with our in-house scoring system."),
+            ("Universe", "Names come from the approved watchlist."),
+        )
+    )
+    assert quotes(findings, "unnamed-source") == [
+        "Closing marks are taken from an external pricing service."
+    ]
+    assert len(quotes(findings, "unnamed-dependency")) == 2
+
+
+def test_a_named_supplier_is_fine_here_or_elsewhere() -> None:
+    findings = review(
+        document(
+            ("Inputs", "Closing marks are taken from the pricing service (ICE Data Services)."),
+            ("Signals", "Default risk comes from the risk model."),
+            ("Appendix", "The risk model is Moody's EDF, version 9."),
+        )
+    )
+    assert not rules(findings) & {"unnamed-source", "unnamed-dependency"}
+
+
+def test_contradictory_bounds_on_one_quantity() -> None:
+    findings = review(
+        document(
+            ("Screens", "Free float must be between 15% and 40%."),
+            ("Checks", "The free float of a holding is at least 20%."),
+        )
+    )
+    (finding,) = [f for f in findings if f.rule == "contradictory-bounds"]
+    assert "15% and 40%" in finding.title and "at least 20%" in finding.title
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        "Free float must be between 15% and 40%.",
+        "Existing holdings remain while free float stays above 10%.",
+        "The free float is at most 40%.",
+    ],
+)
+def test_consistent_or_buffered_bounds_are_fine(second: str) -> None:
+    findings = review(
+        document(
+            ("Screens", "Free float must be between 15% and 40%."),
+            ("Checks", second),
+        )
+    )
+    assert "contradictory-bounds" not in rules(findings)
+
+
+def test_two_frequencies_and_two_weighting_schemes() -> None:
+    findings = review(
+        document(
+            ("Maintenance", "The basket is rebalanced monthly."),
+            ("Operations", "Rebalancing happens every quarter after the close."),
+            ("Weights", "Members are equally weighted."),
+            ("Caps", "Members are weighted in proportion to their float-adjusted value."),
+        )
+    )
+    assert {"contradictory-frequency", "contradictory-weighting"} <= rules(findings)
+
+
+def test_a_comparison_scheme_is_not_a_contradiction() -> None:
+    findings = review(
+        document(
+            ("Weights", "Members are weighted by market capitalisation."),
+            ("Results", "Compared with an equal-weighted basket, turnover is lower."),
+        )
+    )
+    assert "contradictory-weighting" not in rules(findings)
+
+
+def test_leverage_and_a_return_target_need_their_downside() -> None:
+    findings = review(
+        document(
+            ("Approach", "The fund borrows to invest, running exposure at 2x net asset value."),
+            ("Goal", "We target annual returns of 18% over a cycle."),
+        )
+    )
+    assert {"leverage-risk-undisclosed", "target-without-downside"} <= rules(findings)
+    disclosed = review(
+        document(
+            ("Approach", "The fund borrows to invest, running exposure at 2x net asset value."),
+            ("Goal", "We target annual returns of 18% over a cycle."),
+            ("Risks", "Leverage doubles losses and margin calls can force sales; investors "
+             "may lose capital, and the maximum drawdown in simulation was 41%."),
+        )
+    )  # fmt: skip
+    assert not rules(disclosed) & {"leverage-risk-undisclosed", "target-without-downside"}
+
+
+def test_instrument_specifics_are_asked_for_where_the_instrument_appears() -> None:
+    findings = review(
+        document(
+            ("Execution", "Exposure is taken through equity index futures."),
+            ("Pricing", "Signals use corporate bond spreads over the curve."),
+        )
+    )
+    assert {"futures-roll-unspecified", "bond-conventions-unspecified"} <= rules(findings)
+    specified = review(
+        document(
+            ("Execution", "Exposure is taken through equity index futures, front month, rolled "
+             "five days before expiry."),
+            ("Pricing", "Signals use corporate bond spreads (OAS, bid side, ACT/365)."),
+        )
+    )  # fmt: skip
+    assert not rules(specified) & {"futures-roll-unspecified", "bond-conventions-unspecified"}
+
+
+def test_reported_numbers_that_cannot_hold_together() -> None:
+    findings = review(
+        document(
+            ("Samples", "Models are fitted on training data 2003-2014; the hold-out sample runs "
+             "2012-2019."),
+            ("Results", "Net of costs the Sharpe ratio reaches 62%."),
+            ("Mix", "- 55% credit\n- 35% rates"),
+        )
+    )  # fmt: skip
+    assert {"periods-do-not-nest", "ratio-in-percent", "allocations-do-not-sum"} <= rules(findings)
+
+
+def test_consistent_numbers_are_fine() -> None:
+    findings = review(
+        document(
+            ("Samples", "Models are fitted on training data 2003-2011; the hold-out sample runs "
+             "2012-2019."),
+            ("Results", "Net of costs the Sharpe ratio reaches 0.62."),
+            ("Mix", "- 65% credit\n- 35% rates"),
+        )
+    )  # fmt: skip
+    assert not rules(findings) & {
+        "periods-do-not-nest",
+        "ratio-in-percent",
+        "allocations-do-not-sum",
+    }
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "For example, a minimum credit rating could be imposed by a client.",
+        "Table 4: minimum credit rating by sleeve.",
+        "The unit test checks that zero transaction costs gives gross equal to net returns.",
+    ],
+)
+def test_illustrations_tests_and_captions_are_not_assertions(sentence: str) -> None:
+    findings = review(document(("Eligibility", sentence)))
+    assert not [f for f in findings if f.evidence is not None and f.severity == "critical"]
+    assert "bound-without-value" not in rules(findings)
+
+
+def test_a_negated_red_flag_does_not_fire() -> None:
+    findings = review(document(("Backtest", "Results are not shown gross of trading costs.")))
+    assert not [f for f in findings if f.rule == "EX-01/frictionless"]
+    asserted = review(document(("Backtest", "Results are shown gross of trading costs.")))
+    assert [f for f in asserted if f.rule == "EX-01/frictionless"]
+
+
+def test_two_problems_in_one_sentence_are_two_findings_and_one_problem_is_one() -> None:
+    findings = review(
+        document(("Universe", "Select issuers with strong scores from the reference index."))
+    )
+    assert {"open-criterion", "unnamed-reference-point"} <= rules(findings)
