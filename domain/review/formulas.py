@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from domain.ir import Formula
 from domain.review.context import Context
 from domain.review.draft import Draft
-from domain.review.text import Span, is_verbatim, normalise
+from domain.review.text import Span, focused, is_verbatim, normalise
 
 _FUNCTIONS = frozenset(
     re.findall(
@@ -39,7 +39,8 @@ _PRICE = re.compile(r"\bprices?\b", re.IGNORECASE)
 _PRICE_TYPE = re.compile(
     r"\bclos(?:e|ing)\b|\bopen(?:ing)?\b|\b(?-i:VWAP|TWAP|NAV)\b|\bmid(?:-| )?(?:price|point|"
     r"quote)|\bsettlement\b|\blast (?:trade|traded|sale)\b|\bbid\b|\bask\b|\bfixing\b|"
-    r"\badjusted\b|\bofficial\b",
+    r"\badjusted (?:close|closing|prices?)\b|\b(?:split|dividend)[- ]adjusted\b|"
+    r"\bofficial\b",
     re.IGNORECASE,
 )
 
@@ -214,7 +215,7 @@ def _undefined(formula: Formula, missing: list[str], span: Span, *, listed: bool
         "cannot be implemented.",
         suggestion="Add a 'where' list under the formula defining each symbol with its unit, "
         "lookback, data source and default value.",
-        span=span,
+        span=focused(span, missing[0]),
         checklist_id="SL-05",
     )
 
@@ -233,7 +234,7 @@ def _division(formula: Formula, span: Span) -> Iterator[Draft]:
                 "sign.",
                 suggestion="State a floor or exclusion rule for the denominator (e.g. 'volatility "
                 "floored at 5% annualised', 'names with non-positive scores get zero weight').",
-                span=span,
+                span=focused(span, "/"),
                 checklist_id="SL-05",
             )
             return
@@ -268,7 +269,7 @@ def _cycles(context: Context) -> Iterator[Draft]:
             "produces a value.",
             suggestion="Break the loop: compute one of the quantities from lagged values "
             "(t-1) or from inputs that do not depend on the others.",
-            span=span,
+            span=focused(span, formula.lhs or ""),
             checklist_id="SL-05",
         )
 
@@ -285,6 +286,15 @@ def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
                 seen.add(nxt)
                 stack.append((nxt, [*path, nxt]))
     return None
+
+
+def _price_word(span: Span) -> Span:
+    """Focus on the last mention of a price, apart from any undefined symbol named first."""
+    matches = list(_PRICE.finditer(span.section.text, span.start, span.end))
+    if not matches:
+        return span
+    last = matches[-1]
+    return Span(span.section, span.start, span.end, (last.start(), last.end()))
 
 
 def _price_without_type(context: Context) -> Draft | None:
@@ -306,6 +316,6 @@ def _price_without_type(context: Context) -> Draft | None:
                     suggestion="State the price field, adjustment, source and timestamp, e.g. "
                     "'official closing price adjusted for splits and dividends, from "
                     "Bloomberg, at 16:00 America/New_York'.",
-                    span=span,
+                    span=_price_word(span),
                 )
     return None

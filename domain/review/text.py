@@ -192,6 +192,13 @@ def clause(sentence: Span, start: int, end: int) -> Span:
     return Span(sentence.section, left, right)
 
 
+def focused(span: Span, words: str) -> Span:
+    """The same quote, focused on `words` where they occur in it (else on all of it)."""
+    found = span.section.text.find(words, span.start, span.end) if words else -1
+    focus = (found, found + len(words)) if found != -1 else (span.start, span.end)
+    return Span(span.section, span.start, span.end, focus)
+
+
 def quote_span(sentence: Span, start: int, end: int) -> Span:
     """The sentence, or for a very long sentence the clause around the match; it remembers
     the matched words as its focus."""
