@@ -72,6 +72,12 @@ _TERM_PINNED = re.compile(
 _NEUTRAL_PINNED = re.compile(
     r"\bhedge ratios?\b|\b(?:beta|dollar|sector)[- ]neutral\w*\b|\bbeta[- ]hedg\w*", _I
 )
+# A universe drawn from a named size index settles what "large-cap" means.
+_SIZE_PINNED = re.compile(
+    r"\b(?-i:S&P|Russell|MSCI|FTSE|STOXX|Nikkei|TOPIX|Nasdaq|Dow Jones)\b[^.\n]{0,20}\d|"
+    r"\bmarket cap\w*\b[^.\n]{0,30}\d",
+    _I,
+)
 # A risk control named without its level.
 _CONTROL = re.compile(
     r"\b(?P<n>stop[- ]loss(?:es)?|stop losses|take[- ]profits?|trailing stops?|loss limits?|"
@@ -179,6 +185,49 @@ _INVOLVED_KIND = _Kind(
 )
 
 
+# Measures a rule is decided on whose estimation must be stated: window, frequency, method.
+_MEASURE = re.compile(
+    r"\b(?P<n>volatility|beta|correlations?|tracking error|momentum|liquidity)\b", _I
+)
+_MEASURED = re.compile(
+    r"\d+(?:\s+[A-Z]\w*)?[- ]?(?:trading[- ]|business[- ]|calendar[- ])?(?:days?|weeks?|"
+    r"months?|years?|sessions?|bars?)\b|\b(?:standard deviation|realised|realized|implied|"
+    r"EWMA|GARCH|least squares|OLS|estimated over|"
+    r"exponentially|regression|rolling|trailing|ADV|average daily|turnover ratio|"
+    r"peak[- ]to[- ]trough|log returns?|daily returns?|weekly returns?|monthly returns?)\b",
+    _I,
+)
+_MEASURE_KIND = _Kind(
+    "measure-undefined",
+    "ambiguous_methodology",
+    "How {lower} is measured is never stated",
+    "The rules depend on {match}, but the document never says how it is calculated: which "
+    "returns, over which window, at what frequency, with which method. Different choices "
+    "select different securities.",
+    "State the estimator, e.g. 'volatility: standard deviation of daily log returns over the "
+    "last 252 trading days, annualised by sqrt(252)'.",
+)
+
+
+def review_measures(context: Context) -> Iterator[Draft]:
+    """One finding per measure used in a rule whose estimation the document never gives."""
+    described: set[str] = set()
+    for section in context.sections:
+        for sentence in section.sentences:
+            if _MEASURED.search(sentence.text):
+                described |= {m.lower() for m in _MEASURE.findall(sentence.text)}
+    reported: set[str] = set()
+    for sentence in context.sentences_for(_MEASURE):
+        if role(context, sentence.section) == "background":
+            continue
+        for match in _MEASURE.finditer(sentence.section.text, sentence.start, sentence.end):
+            name = match.group("n").lower().rstrip("s")
+            if name in reported or any(d.rstrip("s") == name for d in described):
+                continue
+            reported.add(name)
+            yield _draft(_MEASURE_KIND, sentence, match, "medium")
+
+
 def review_criteria(context: Context) -> Iterator[Draft]:
     patterns = (_JUDGEMENT, _BOUND, _TERM_OF_ART, _CONTROL, _ACTION, _MONITORED, _INVOLVED)
     terms_pinned = _pinned_terms(context)
@@ -205,6 +254,8 @@ def _pinned_terms(context: Context) -> set[str]:
     pinned |= {_stem(d.term) for d in context.ir.definitions}
     if context.document.search(_NEUTRAL_PINNED):
         pinned |= {"market neutral", "market neutrality"}
+    if context.document.search(_SIZE_PINNED):
+        pinned |= {f"{size} cap" for size in ("large", "mid", "small", "micro", "mega")}
     return pinned
 
 
@@ -299,6 +350,7 @@ def _draft(
         "match": words,
         "Match": words[:1].upper() + words[1:],
         "q": qualifier.lower(),
+        "lower": words.lower(),
         "Subject": (owner or "")[:1].upper() + (owner or "")[1:],
     }
     return Draft(

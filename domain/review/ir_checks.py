@@ -10,7 +10,7 @@ from domain.review.calendar_checks import review_calendar
 from domain.review.consistency import review_consistency
 from domain.review.context import Context
 from domain.review.contradictions import review_bounds, review_frequencies, review_weighting
-from domain.review.criteria import review_criteria
+from domain.review.criteria import review_criteria, review_measures
 from domain.review.disclosures import review_disclosures
 from domain.review.draft import Draft
 from domain.review.formulas import review_formulas
@@ -30,6 +30,7 @@ CHECKS = (
     review_frequencies,
     review_weighting,
     review_criteria,
+    review_measures,
     review_reported_numbers,
     review_disclosures,
     review_sources,

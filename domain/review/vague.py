@@ -275,14 +275,16 @@ def review_vague(context: Context) -> Iterator[Draft]:
 def _sentence(
     context: Context, sentence: Span, section_role: Role, entries: list[_Entry]
 ) -> Iterator[Draft]:
-    """The first of `entries` (those that may match, in lexicon order) that is vague here."""
+    """Each of `entries` (those that may match, in lexicon order) that is vague here, on
+    words no earlier entry matched."""
     text = sentence.section.text
+    taken: list[tuple[int, int]] = []
     for entry in entries:
         severity = _SEVERITY[entry.kind][section_role]
         if severity is None:
             continue
         match = entry.pattern.search(text, sentence.start, sentence.end)
-        if match is None:
+        if match is None or any(a < match.end() and match.start() < b for a, b in taken):
             continue
         around = clause(sentence, match.start(), match.end())
         if has_number(around.text):
@@ -300,7 +302,7 @@ def _sentence(
             span=quote_span(sentence, match.start(), match.end()),
             checklist_id=entry.checklist_id,
         )
-        return
+        taken.append((match.start(), match.end()))
 
 
 _HEADS = {
