@@ -16,6 +16,7 @@ from domain.review.draft import Draft
 from domain.review.formulas import review_formulas
 from domain.review.references import review_references
 from domain.review.reported_numbers import review_reported_numbers
+from domain.review.schedules import review_schedules
 from domain.review.sources import review_sources
 from domain.review.vague import review_comparisons, review_unnamed_referents, review_vague
 
@@ -35,6 +36,7 @@ CHECKS = (
     review_disclosures,
     review_sources,
     review_calendar,
+    review_schedules,
 )
 
 
