@@ -69,16 +69,31 @@ RISK_NEEDS = (
     ),
     _need(
         "concentration-risk-undisclosed",
-        r"\bconcentrat\w+\b|\btop \d+ holdings\b|\b(?:[5-9]\d|100)\s?% (?:in|of|to)?\s?"
-        r"(?:the )?(?:technology|financials?|energy|health ?care|biotech\w*|one|a single)\b|"
-        r"\b(?:[5-9]\d|100)\s?% [a-z]+ (?:stocks|sector|shares|equities)\b",
+        r"\bconcentrat\w+ (?:positions?|portfolio|holdings?|book)\b|\btop \d+ (?:holdings|"
+        r"positions|names|stocks)\b|\b(?:few|small number of|handful of) (?:positions|holdings|"
+        r"names|stocks)\b",
         rf"\bconcentrat\w*\b[^.\n]{{0,120}}\b{_HARM}|\b{_HARM}\b[^.\n]{{0,120}}\bconcentrat|"
-        r"\bdiversification (?:limits?|rules?)\b|\bsector (?:limits?|caps?)\b",
+        r"\b(?:position|issuer|single[- ]name) (?:limits?|caps?)\b|\bmaximum weight\b",
         title="Concentration risk is not disclosed",
-        detail="Holdings are concentrated in few names or sectors, so one event can move the "
-        "whole portfolio; the document neither warns of this nor limits it.",
+        detail="Holdings are concentrated in few names, so one issuer's news can move the whole "
+        "portfolio; the document neither warns of this nor limits it.",
         suggestion="Disclose the concentration risk and give the limits: maximum weight per "
-        "name and per sector, and what happens when they are breached.",
+        "name, minimum number of holdings, and what happens when they are breached.",
+        category="compliance_gap",
+        severity="high",
+    ),
+    _need(
+        "sector-concentration-undisclosed",
+        r"\b(?:[5-9]\d|100)\s?% (?:in |of |to )?(?:the )?(?:[a-z]+ ){0,2}(?:stocks|sectors?|"
+        r"industr\w+|shares|equities|companies)\b|\b(?:[5-9]\d|100)\s?% (?:in |to )?(?:technology|"
+        r"financials?|energy|health ?care|biotech\w*|real estate|utilities|materials)\b",
+        rf"\bsector\w*\b[^.\n]{{0,120}}\b{_HARM}|\b{_HARM}\b[^.\n]{{0,120}}\bsector|"
+        r"\bsector (?:limits?|caps?|constraints?|neutral\w*)\b",
+        title="Sector concentration risk is not disclosed",
+        detail="Most of the portfolio sits in one or two sectors, so a sector shock hits it "
+        "whole; the document does not say so or limit sector weights.",
+        suggestion="Disclose the sector concentration and state sector limits (e.g. 'no sector "
+        "above 35%'), or explain why the concentration is intended.",
         category="compliance_gap",
         severity="high",
     ),
@@ -202,9 +217,26 @@ _VALIDATED = re.compile(
 )
 
 
+_RISK_SECTION = re.compile(r"\brisks?\b|\bdisclosures?\b|\bdisclaimer\b|\bwarnings?\b", _I)
+
+
 def review_disclosures(context: Context) -> Iterator[Draft]:
     if context.kind in ("live", "strategy", "product"):
-        yield from _needs(context, RISK_NEEDS)
+        risks = list(_needs(context, RISK_NEEDS))
+        yield from risks
+        if len(risks) >= 2 and not any(_RISK_SECTION.search(s.title) for s in context.ir.sections):
+            yield Draft(
+                rule="no-risk-disclosure",
+                category="compliance_gap",
+                severity="high",
+                title="No risk disclosure section",
+                detail="The strategy takes risks its own text describes (see the findings "
+                "above), but the document has no section that discloses risks to readers or "
+                "investors.",
+                suggestion="Add a risk section covering each risk the strategy takes, with its "
+                "limits and what can be lost.",
+                confidence=0.6,
+            )
     yield from _needs(context, INSTRUMENT_NEEDS)
     if context.kind != "research":
         yield from _unvalidated_model(context)

@@ -32,9 +32,11 @@ def review_document(ir: DocumentIR) -> RulesReview:
     """The findings, and which checks could not run: one failing check never fails a review."""
     runner = CheckRunner()
     context = Context(ir)
-    quoted = _merge([d for d in review_ir(context, runner) if _asserted(d)])
+    checked = [d for d in review_ir(context, runner) if _asserted(d)]
+    quoted = _merge([d for d in checked if d.span is not None])
     answered = {d.checklist_id for d in quoted if d.checklist_id}
-    drafts = [*quoted, *review_coverage(context, answered, runner)]
+    drafts = [*quoted, *(d for d in checked if d.span is None)]
+    drafts += review_coverage(context, answered, runner)
     located = _merge([d for d in drafts if d.span is not None and _asserted(d)])
     located = sorted(located, key=lambda d: _order(context, d))
     if ir.words > LONG_DOCUMENT_WORDS:
