@@ -95,6 +95,12 @@ _ACTION = re.compile(
     r"reduced|scaled(?: back| down)?|cut|trimmed|increased|tilted)\b",
     _I,
 )
+# A statistic over past data named without its window: "exceeds its historical average".
+_WINDOWLESS = re.compile(
+    r"\b(?P<n>(?:historical|long[- ]term|trailing|rolling|moving|recent|past) (?:average|mean|"
+    r"median|volatility|range|levels?|highs?|lows?|norms?)|moving averages?|rolling windows?)\b",
+    _I,
+)
 _MONITORED = re.compile(
     r"\b(?:is|are) (?P<n>monitored|tracked|watched|observed|checked|supervised)\b", _I
 )
@@ -166,6 +172,18 @@ _ACTION_KIND = _Kind(
     "Give the adjustment as a formula or number, e.g. 'leverage is scaled by 10% / realised "
     "60-day volatility, capped at 1.5x'.",
 )
+_WINDOW_STATED = re.compile(
+    r"\b(?:lookback|look-back|window|averaging period|estimation period)\b[^.\n]{0,40}\d", _I
+)
+_WINDOW_KIND = _Kind(
+    "window-not-given",
+    "undefined_parameter",
+    "Window of the {lower} is never given",
+    "'{match}' depends on how far back it looks and how often it is sampled; neither is "
+    "stated, so the signal cannot be reproduced.",
+    "Give the window and sampling, e.g. 'mean of daily spreads over the previous 250 business "
+    "days, excluding the current day'.",
+)
 _MONITOR_KIND = _Kind(
     "monitoring-without-trigger",
     "ambiguous_methodology",
@@ -229,7 +247,9 @@ def review_measures(context: Context) -> Iterator[Draft]:
 
 
 def review_criteria(context: Context) -> Iterator[Draft]:
-    patterns = (_JUDGEMENT, _BOUND, _TERM_OF_ART, _CONTROL, _ACTION, _MONITORED, _INVOLVED)
+    patterns = (
+        _JUDGEMENT, _BOUND, _TERM_OF_ART, _CONTROL, _ACTION, _MONITORED, _INVOLVED, _WINDOWLESS
+    )  # fmt: skip
     terms_pinned = _pinned_terms(context)
     for sentence, possible in context.screen(*patterns):
         section_role = role(context, sentence.section)
@@ -278,6 +298,10 @@ def _check(
                 continue
             owner = subject(text[around.start : match.start()]) or "The quantity"
             return _draft(_MONITOR_KIND, sentence, match, "medium", owner)
+        if pattern is _WINDOWLESS:
+            if _MEASURED.search(sentence.text) or context.document.search(_WINDOW_STATED):
+                continue
+            return _draft(_WINDOW_KIND, sentence, match, "high")
         if has_number(around.text) or _labelled_value(text, around):
             continue
         if pattern is _TERM_OF_ART:

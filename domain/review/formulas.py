@@ -35,6 +35,11 @@ _ZERO_GUARD = re.compile(
     re.IGNORECASE,
 )
 _DENOMINATOR = re.compile(r"/\s*(?P<den>\((?:[^()]|\([^()]*\))*\)|[^\s+\-×*/=)]+(?:\s+[A-Z]\w*)*)")
+_ROUNDING = re.compile(
+    r"\bround\w*\b|\bdecimals?\b|\bdecimal places\b|\bprecision\b|\bsignificant (?:digits|"
+    r"figures)\b|\btruncat\w+\b",
+    re.IGNORECASE,
+)
 _PRICE = re.compile(r"\bprices?\b", re.IGNORECASE)
 _PRICE_TYPE = re.compile(
     r"\bclos(?:e|ing)\b|\bopen(?:ing)?\b|\b(?-i:VWAP|TWAP|NAV)\b|\bmid(?:-| )?(?:price|point|"
@@ -152,6 +157,20 @@ def review_formulas(context: Context) -> Iterator[Draft]:
     price = _price_without_type(context)
     if price is not None:
         yield price
+    if len(context.ir.formulas) >= 2 and not context.document.search(_ROUNDING):
+        yield Draft(
+            rule="rounding-unspecified",
+            category="incomplete_formula",
+            severity="low",
+            title="Rounding and precision of calculated values are not stated",
+            detail="The document defines several calculations but never says to how many "
+            "decimals intermediate and published values are rounded, or when; independent "
+            "implementations will drift apart.",
+            suggestion="State the precision of each published value and of intermediate "
+            "results (e.g. 'weights rounded to 6 decimals, index level to 2, after the final "
+            "step only').",
+            checklist_id="SL-05",
+        )
 
 
 def _families(symbols: list[str]) -> list[str]:

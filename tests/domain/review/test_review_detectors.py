@@ -7,6 +7,7 @@ import pytest
 from review_builders import document, review
 
 from domain.findings import Finding
+from domain.ir import Formula
 
 
 def rules(findings: list[Finding]) -> set[str]:
@@ -240,3 +241,30 @@ def test_two_problems_in_one_sentence_are_two_findings_and_one_problem_is_one() 
         document(("Universe", "Select issuers with strong scores from the reference index."))
     )
     assert {"open-criterion", "unnamed-reference-point"} <= rules(findings)
+
+
+def test_a_statistic_over_past_data_needs_its_window() -> None:
+    findings = review(document(("Signal", "Go long when the basis is above its rolling mean.")))
+    assert "window-not-given" in rules(findings)
+    stated = review(
+        document(("Signal", "Go long when the basis is above its rolling mean over 40 days."))
+    )
+    assert "window-not-given" not in rules(stated)
+
+
+def test_several_formulas_without_rounding_rules() -> None:
+    formulas = (
+        ("Level", "Level = Previous Level × (1 + Return)"),
+        ("Return", "Return = Sum(Weight × Asset Return)"),
+    )
+
+    ir = document(
+        *formulas,
+        formulas=(
+            Formula(text=formulas[0][1], lhs="Level", variables=["Previous Level", "Return"],
+                    section_id="s1"),
+            Formula(text=formulas[1][1], lhs="Return", variables=["Weight", "Asset Return"],
+                    section_id="s2"),
+        ),
+    )  # fmt: skip
+    assert any(f.rule == "rounding-unspecified" for f in review(ir))
