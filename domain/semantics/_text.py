@@ -8,6 +8,8 @@ from collections.abc import Iterator
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an|each|any|our|its|this)\s+", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪◦]|\(?[0-9a-z]{1,3}[.)])\s+")
+# What `clean_term` trims from either end of a term.
+TERM_PUNCTUATION = " \t\"'“”‘’:;,.-–—*`"
 
 
 def iter_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -28,7 +30,7 @@ def strip_list_marker(line: str) -> tuple[int, str]:
 
 def clean_term(term: str) -> str:
     """A term as written, minus markdown emphasis, quotes and surrounding punctuation."""
-    return _SPACES.sub(" ", term).strip(" \t\"'“”‘’:;,.-–—*`")
+    return _SPACES.sub(" ", term).strip(TERM_PUNCTUATION)
 
 
 def normalize_name(name: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from domain.ir import Parameter, Section, Table
-from domain.semantics._text import normalize_name
+from domain.semantics._text import TERM_PUNCTUATION, normalize_name
 from domain.textscan import finditer
 
 _NUMBER = (
@@ -77,6 +77,7 @@ _UNIT_FIRST = re.compile(
     r"[ \t]+(?P<name>(?:[A-Za-z][\w'’-]*[ \t]+){0,3}[A-Za-z][\w'’-]*)"
 )
 _TABLE_VALUE = re.compile(r"^\s*" + _VALUE + r"\s*$")
+_RAW_WORD = re.compile(r"\S+")
 
 # Words that end a name when reading backwards from the connector ("uses a lookback").
 _BOUNDARY = frozenset(
@@ -165,14 +166,17 @@ def _name_backwards(raw: str) -> tuple[str, int]:
     return normalize_name(raw[start:]), start
 
 
-def _name_forwards(raw: str) -> str:
-    """The noun just after a unit: "2.5x leverage on gross exposure" -> "leverage"."""
-    kept: list[str] = []
-    for word in raw.split():
-        if word.lower() in _BOUNDARY:
+def _name_forwards(raw: str) -> tuple[str, int]:
+    """The noun just after a unit, and where it ends in `raw`: "2.5x leverage on gross
+    exposure" -> "leverage". The end is found in `raw` itself, not by searching it for the
+    normalised (lower-cased, trimmed) name, so the quote ends exactly after the noun."""
+    end = 0
+    for word in _RAW_WORD.finditer(raw):
+        if word.group().lower() in _BOUNDARY:
             break
-        kept.append(word)
-    return normalize_name(" ".join(kept))
+        end = word.end()
+    phrase = raw[:end]
+    return normalize_name(phrase), len(phrase.rstrip(TERM_PUNCTUATION))
 
 
 def _is_year(value: _Value) -> bool:
@@ -235,10 +239,9 @@ def _from_section(section: Section) -> Iterable[Parameter]:
             value = _value(match, "a_")
             if value and value.unit is None:
                 continue
-        name = _name_forwards(match["name"])
+        name, end = _name_forwards(match["name"])
         if _acceptable(name, value) and value:
-            end = match.start("name") + len(match["name"].split(name.split()[-1])[0])
-            yield make(name, value, match.start(), end + len(name.split()[-1]))
+            yield make(name, value, match.start(), match.start("name") + end)
 
 
 def _from_table(table: Table) -> Iterable[Parameter]:

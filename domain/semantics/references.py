@@ -49,6 +49,7 @@ _DOCUMENT_CODE = re.compile(
 # `_SECTION` has no ASCII needle of its own: every match spells "ection" or "§".
 _SECTION_MARKS = ("ection", "§")
 _SPLIT_NUMBERS = re.compile(_NUMBER)
+_WORD = re.compile(r"\S+")
 # "Appendix A: Rebalancing Procedures" names the appendix; it does not cite a document.
 _HEADING_LABEL = re.compile(r"\b(?:Appendix|Annex|Exhibit|Schedule|Section)\s+[\w.]+\s*[:–—-]\s*$")
 _TITLE_PREFIX = re.compile(
@@ -133,14 +134,17 @@ def _targets(sections: list[Section], tables: list[Table]) -> _Targets:
     return targets
 
 
-def _document_title(raw: str) -> str:
-    """Trim what the title pattern over-reads: "Appendix A and the Execution Policy"."""
-    words = raw.split()
-    if "the" in words:
-        words = words[len(words) - words[::-1].index("the") :]
-    while words and words[0].lower() in _NOT_TITLE_START:
+def _document_title(raw: str) -> tuple[int, int] | None:
+    """Where the title lies in `raw`, trimmed of what the pattern over-reads ("Appendix A and
+    the Execution Policy"). Offsets into `raw` itself: a title may wrap lines or hold runs of
+    spaces, so a whitespace-collapsed copy would not be found in the text again."""
+    words = list(_WORD.finditer(raw))
+    spelled = [word.group() for word in words]
+    if "the" in spelled:
+        words = words[len(words) - spelled[::-1].index("the") :]
+    while words and words[0].group().lower() in _NOT_TITLE_START:
         words.pop(0)
-    return " ".join(words) if len(words) >= 2 else ""
+    return (words[0].start(), words[-1].end()) if len(words) >= 2 else None
 
 
 def _from_section(section: Section, targets: _Targets) -> Iterable[CrossReference]:
@@ -180,10 +184,11 @@ def _from_section(section: Section, targets: _Targets) -> Iterable[CrossReferenc
     if _REFERENCES_TITLE.search(section.title):
         return
     for match in _DOCUMENT.finditer(text) if may_match(_DOCUMENT, folded) else ():
-        title = _document_title(match["title"])
-        if not title or _HEADING_LABEL.search(text, 0, match.start()):
+        found = _document_title(match["title"])
+        if found is None or _HEADING_LABEL.search(text, 0, match.start()):
             continue
-        start = match.start("title") + match["title"].index(title)
+        start, end = (match.start("title") + offset for offset in found)
+        title = " ".join(text[start:end].split())
         code = match["code"]
         resolved = targets.has_document(title) or bool(code and targets.has_document(code))
         yield make("document", title, start, match.end(), resolved)

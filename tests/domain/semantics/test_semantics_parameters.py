@@ -108,3 +108,17 @@ def test_parameter_table_rows() -> None:
         ("lookback window", 252.0, "trading days", "252 trading days", 11),
         ("single-name cap", 10.0, "%", "10%", 11),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ("The fund runs 2.5x Leverage on gross exposure every day.", "2.5x Leverage"),
+        ("Signals use a 20-day Lookback. Then weights are set.", "20-day Lookback"),
+        ("Each order carries USD 5 million Notional, split in two.", "USD 5 million Notional"),
+    ],
+)
+def test_unit_first_quote_ends_after_the_noun_as_written(text: str, quote: str) -> None:
+    """Regression: the end was found by splitting the text on the lower-cased name, so a
+    capitalised noun made the quote run on into the next words."""
+    assert [p[3] for p in _params(text)] == [quote]

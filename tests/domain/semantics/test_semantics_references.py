@@ -95,3 +95,17 @@ def test_page_of_a_reference() -> None:
     )
     (found,) = extract_references([body], [])
     assert (found.page, found.resolved) == (3, False)
+
+
+def test_document_title_wrapped_over_lines_is_quoted_as_written() -> None:
+    """Regression: a table of contents line wrapping a title ("Calculation\\nMethodology")
+    raised `ValueError: substring not found` and failed the whole review."""
+    toc = (
+        "3.2 Rebalancing ........ 14\n"
+        "3.3 Index Calculation\nMethodology ........ 15\n"
+        "3.4 The Corporate  Actions Policy ..... 16"
+    )
+    assert _refs(toc) == [
+        ("document", "Index Calculation Methodology", False, "Index Calculation\nMethodology"),
+        ("document", "Corporate Actions Policy", False, "Corporate  Actions Policy"),
+    ]
