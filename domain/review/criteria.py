@@ -172,6 +172,11 @@ _ACTION_KIND = _Kind(
     "Give the adjustment as a formula or number, e.g. 'leverage is scaled by 10% / realised "
     "60-day volatility, capped at 1.5x'.",
 )
+_WINDOW_NUMBER = re.compile(
+    r"\d+(?:\s+[A-Z]\w*)?[- ]?(?:trading[- ]|business[- ]|calendar[- ])?(?:days?|weeks?|"
+    r"months?|years?|sessions?|bars?|observations|periods)\b",
+    _I,
+)
 _WINDOW_STATED = re.compile(
     r"\b(?:lookback|look-back|window|averaging period|estimation period)\b[^.\n]{0,40}\d", _I
 )
@@ -299,7 +304,7 @@ def _check(
             owner = subject(text[around.start : match.start()]) or "The quantity"
             return _draft(_MONITOR_KIND, sentence, match, "medium", owner)
         if pattern is _WINDOWLESS:
-            if _MEASURED.search(sentence.text) or context.document.search(_WINDOW_STATED):
+            if _WINDOW_NUMBER.search(sentence.text) or context.document.search(_WINDOW_STATED):
                 continue
             return _draft(_WINDOW_KIND, sentence, match, "high")
         if has_number(around.text) or _labelled_value(text, around):
