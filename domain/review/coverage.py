@@ -12,6 +12,7 @@ from functools import cache
 from domain.checks import CheckRunner
 from domain.findings import SEVERITIES
 from domain.review.checklist import AREA_GAPS, RULES
+from domain.review.concepts import covered_in_own_words
 from domain.review.context import Context
 from domain.review.doctype import absence_severity, applies
 from domain.review.draft import Draft
@@ -58,7 +59,7 @@ def is_covered(rule: Rule, context: Context) -> bool:
     for match in context.document.finditer(pattern):
         if not rule.with_number or _sentence_has_number(text, match.start(), match.end()):
             return True
-    return False
+    return covered_in_own_words(rule.id, context)
 
 
 def is_required(rule: Rule, context: Context) -> bool:
