@@ -113,11 +113,28 @@ def covered_in_own_words(rule_id: str, context: Context) -> bool:
         for section in context.ir.sections:
             if section.text.strip() and concept.titles.search(section.title):
                 return True
-    for alternative in concept.alternatives:
-        first, rest = alternative[0], alternative[1:]
-        for section in context.sections:
-            for sentence in section.sentences:
-                text = sentence.text
-                if first.matches(text) and all(group.matches(text) for group in rest):
-                    return True
+    return any(_alternative_matches(alternative, context) for alternative in concept.alternatives)
+
+
+def _alternative_matches(alternative: tuple[_Group, ...], context: Context) -> bool:
+    """One search of the first group over each section, then the rest on the sentences it
+    lands in: long documents cost a scan per alternative, not a search per sentence."""
+    first, rest = alternative[0], alternative[1:]
+    for section in context.sections:
+        text = section.section.text
+        if first.pattern is None:
+            candidates = list(section.sentences)
+        else:
+            seen: set[int] = set()
+            candidates = []
+            for match in first.pattern.finditer(text):
+                sentence = section.sentence_at(match.start())
+                if sentence.start not in seen:
+                    seen.add(sentence.start)
+                    candidates.append(sentence)
+        # Sentences found by the first group's own pattern need only the other groups.
+        needed = rest if first.pattern is not None else alternative
+        for sentence in candidates:
+            if all(group.matches(sentence.text) for group in needed):
+                return True
     return False
