@@ -23,6 +23,10 @@ lint: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python tests/eval/run_eval.py
 
+.PHONY: docs
+docs: $(STAMP)
+	$(BIN)/python -m domain.review.checklist_doc
+
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/eventstore_bench.py --quick
 	$(BIN)/python tests/benchmarks/ingest_bench.py

@@ -1,10 +1,12 @@
-"""The shape of a checklist rule. Rules are data so the checklist can be versioned, listed in
-the docs and reviewed by a domain expert without reading matching code."""
+"""The shape of a checklist rule. Rules are data (checklist.toml) so the checklist can be
+versioned, listed in the docs and reviewed by a domain expert without reading matching code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
+
+from pydantic import ConfigDict
 
 from domain.findings import Category, Severity
 
@@ -24,11 +26,16 @@ Area = Literal[
 # "oversight" to anything run under a governance framework.
 Scope = Literal["core", "research", "operational", "oversight"]
 
+# checklist.py validates these dataclasses with pydantic: a misspelt key or an empty text in
+# checklist.toml is an error, not a silently ignored default.
+_STRICT_DATA = ConfigDict(extra="forbid", str_min_length=1)
+
 
 @dataclass(frozen=True, slots=True)
 class RedFlag:
     """Words that signal a known problem; a match becomes a finding quoting them."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT_DATA
     name: str
     pattern: str
     title: str
@@ -44,6 +51,7 @@ class RedFlag:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT_DATA
     id: str
     name: str
     area: Area

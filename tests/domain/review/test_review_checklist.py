@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 from review_builders import document, live_spec, mentions, quoted, review
 
 from domain.findings import SEVERITIES
 from domain.review import CHECKLIST_VERSION, RULES
-from domain.review.checklist import RULES_BY_ID
+from domain.review.checklist import (
+    AREA_GAPS,
+    RULES_BY_ID,
+    VENDORS,
+    ChecklistError,
+    lexicon,
+    lexicon_pattern,
+    load_checklist,
+)
+from domain.review.checklist_doc import DOC, render
+
+CHECKLIST_TOML = Path(__file__).parents[3] / "domain" / "review" / "checklist.toml"
 
 CHECKLIST_IDS = (
     [f"SL-0{i}" for i in range(1, 10)]
@@ -80,7 +94,7 @@ def bare(extra: str = "") -> list:
 
 
 def test_checklist_is_versioned_and_covers_every_row() -> None:
-    assert re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", CHECKLIST_VERSION)
+    assert re.fullmatch(r"\d{4}\.\d{1,2}\.\d+\+[0-9a-f]{8}", CHECKLIST_VERSION)
     assert len(RULES) >= 40
     assert sorted(RULES_BY_ID) == sorted(CHECKLIST_IDS)
     assert len({rule.key for rule in RULES}) == len(RULES)
@@ -218,3 +232,116 @@ def test_every_placeholder_form_is_caught(placeholder: str) -> None:
     findings = review(live_spec(position_sizing=f"The stop-loss is {placeholder}."))
     (finding,) = quoted(findings, "CL-02/placeholder")
     assert placeholder in finding.evidence.quote
+
+
+# ---- The checklist as data ---------------------------------------------------------------
+
+
+def checklist_text() -> str:
+    return CHECKLIST_TOML.read_text(encoding="utf-8")
+
+
+def test_checklist_data_validates_and_is_what_the_engine_runs() -> None:
+    loaded = load_checklist(CHECKLIST_TOML.read_bytes())
+    assert loaded.rules == RULES
+    assert loaded.area_gaps == AREA_GAPS
+    assert loaded.version == CHECKLIST_VERSION
+
+
+def test_version_is_declared_version_plus_digest_of_the_data() -> None:
+    data = CHECKLIST_TOML.read_bytes()
+    declared = tomllib.loads(data.decode())["version"]
+    digest = hashlib.sha256(data).hexdigest()[:8]
+    assert CHECKLIST_VERSION.split("+") == [declared, digest]
+    edited = checklist_text().replace("No hypothesis", "No hypothesis stated", 1).encode()
+    changed = load_checklist(edited)
+    assert changed.version.startswith(f"{declared}+")
+    assert changed.version != CHECKLIST_VERSION
+
+
+BROKEN = [
+    pytest.param(
+        ('severity = "critical"', 'severity = "urgent"'),
+        ["rule SL-01: severity", "'urgent'"],
+        id="bad-severity",
+    ),
+    pytest.param(
+        ('id = "SL-01"', 'id = "SL-01"\ncolour = "red"'),
+        ["rule SL-01: colour: unknown field"],
+        id="unknown-field",
+    ),
+    pytest.param(
+        ('area = "logic"', 'area = "strategy"'),
+        ["rule SL-01: area"],
+        id="bad-area",
+    ),
+    pytest.param(
+        ("'\\bhypothes[ie]s\\b'", "'\\bhypothes[ie s\\b'"),
+        ["rule SL-01: covers[0]: bad regex"],
+        id="bad-covers-regex",
+    ),
+    pytest.param(
+        ("(?:found|finds|shows?|showed) that", "(?:found|finds that"),
+        ["rule SL-01: red_flags[results-without-reason].pattern: bad regex"],
+        id="bad-red-flag-regex",
+    ),
+    pytest.param(
+        ("'{lexicon:data_vendors}',", "'{lexicon:data_vendor}',"),
+        ["rule DA-01: covers[0]: unknown lexicon 'data_vendor'"],
+        id="unknown-lexicon",
+    ),
+    pytest.param(
+        ("'{match}' reports", "'{matched}' reports"),
+        ["rule SL-01: red_flags[results-without-reason].detail", "only {match}"],
+        id="bad-placeholder",
+    ),
+    pytest.param(
+        ('id = "SL-02"', 'id = "SL-01"'),
+        ["rule SL-01: id used twice"],
+        id="duplicate-id",
+    ),
+    pytest.param(
+        ('version = "2026.', 'version = "v2026.'),
+        ["version: String should match pattern"],
+        id="bad-version",
+    ),
+    pytest.param(('id = "SL-01"', 'id = "SL-01'), ["not valid TOML"], id="bad-toml"),
+]
+
+
+@pytest.mark.parametrize(("edit", "expected"), BROKEN)
+def test_broken_checklist_is_refused_naming_the_rule(
+    edit: tuple[str, str], expected: list[str]
+) -> None:
+    old, new = edit
+    text = checklist_text()
+    assert old in text
+    with pytest.raises(ChecklistError) as refused:
+        load_checklist(text.replace(old, new, 1).encode())
+    for part in expected:
+        assert part in str(refused.value)
+
+
+def test_lexicon_lookup() -> None:
+    vendors = lexicon("data_vendors")
+    assert isinstance(vendors, tuple) and "Bloomberg" in vendors
+    assert VENDORS == lexicon_pattern("data_vendors") == "(?-i:" + "|".join(vendors) + ")"
+    with pytest.raises(KeyError, match="known: data_vendors, exchanges"):
+        lexicon("no_such_list")
+
+
+def test_word_lexicon_is_escaped_when_a_pattern_embeds_it() -> None:
+    text = checklist_text().replace("'\\bhypothes[ie]s\\b'", "'\\b{lexicon:thesis_words}'", 1)
+    text += '\n[lexicons.thesis_words]\nsource = "test"\nterms = ["thesis", "S&P 500 (large)"]\n'
+    loaded = load_checklist(text.encode())
+    assert loaded.lexicon("thesis_words").terms == ("thesis", "S&P 500 (large)")
+    sl01 = next(rule for rule in loaded.rules if rule.id == "SL-01")
+    assert sl01.covers[0] == r"\b(?:thesis|" + re.escape("S&P 500 (large)") + ")"
+    assert re.search(sl01.covers[0], "the S&P 500 (large) caps")
+    assert not re.search(sl01.covers[0], "the S&P 500 large caps")
+
+
+def test_docs_table_is_generated_from_the_data() -> None:
+    current = DOC.read_text(encoding="utf-8")
+    assert render(current) == current, "docs/review-engine.md is stale: run `make docs`"
+    assert f"## Checklist (version {CHECKLIST_VERSION}, {len(RULES)} rules)" in current
