@@ -72,6 +72,15 @@ FINDINGS = Counter(
 """category: one of DESIGN.md's finding categories (`undefined_parameter`, ...);
 severity: `critical`, `high`, `medium`, `low`, `info`; source: `rules`, `llm`."""
 
+REVIEW_CHECK_FAILURES = Counter(
+    "docsense_review_check_failures",
+    "Extractors and rules that raised on a document; the review went on without them.",
+    ["check"],
+    registry=REGISTRY,
+)
+"""check: the extractor (`semantics/references`, ...) or rule check (`review_formulas`,
+`<rule id>/<red flag>`, ...): names from the code, so a small fixed set."""
+
 QUESTIONS_ANSWERED = Counter(
     "questions_answered",
     "Questions about a reviewed document answered in its thread.",

@@ -197,6 +197,8 @@ class SlackJobs:
                 metrics.FINDINGS.labels(
                     category=finding.category, severity=finding.severity, source=finding.source
                 ).inc()
+            for failure in review.analysis.failed_checks:
+                metrics.REVIEW_CHECK_FAILURES.labels(check=failure.check).inc()
         return review
 
     async def _post_review(

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.checks import CheckFailure
 from domain.findings import Finding
 from eventstore import NewEvent
 
@@ -113,6 +114,8 @@ class AnalysisCompleted(Event):
     duration_ms: int
     note: str | None = None
     """Shown with the review, e.g. "AI review unavailable: …; showing rules findings"."""
+    failed_checks: list[CheckFailure] = []
+    """Extractors and rules that raised on this document; empty in events recorded before."""
 
 
 class AnalysisFailed(Event):

@@ -12,35 +12,36 @@ from functools import partial
 
 from pydantic import TypeAdapter
 
-from domain.findings import Finding
 from domain.ingest import ingest
 from domain.ingest.offload import run_in_worker
 from domain.ir import DocumentIR
-from domain.review import review_rules
+from domain.review import RulesReview, review_document
 
 
 def read_and_review(
     data: bytes, filename: str, media_type: str | None, *, max_bytes: int
-) -> tuple[DocumentIR, list[Finding]]:
+) -> tuple[DocumentIR, RulesReview]:
+    """The IR and the rules review, with the extractors and rules that could not run."""
     ir = ingest(data, filename, media_type, max_bytes=max_bytes)
-    return ir, review_rules(ir)
+    return ir, review_document(ir)
 
 
-_FINDINGS = TypeAdapter(list[Finding])
+# A dataclass, so pydantic validates its Finding and CheckFailure fields on the way back.
+_REVIEW = TypeAdapter(RulesReview)
 
 
 def _read_and_review_as_json(
     data: bytes, filename: str, media_type: str | None, *, max_bytes: int
 ) -> tuple[str, bytes]:
-    ir, findings = read_and_review(data, filename, media_type, max_bytes=max_bytes)
-    return ir.model_dump_json(), _FINDINGS.dump_json(findings)
+    ir, review = read_and_review(data, filename, media_type, max_bytes=max_bytes)
+    return ir.model_dump_json(), _REVIEW.dump_json(review)
 
 
 async def read_and_review_in_worker(
     data: bytes, filename: str, media_type: str | None, *, max_bytes: int
-) -> tuple[DocumentIR, list[Finding]]:
+) -> tuple[DocumentIR, RulesReview]:
     """`IngestRefused` crosses the process boundary unchanged."""
-    ir_json, findings_json = await run_in_worker(
+    ir_json, review_json = await run_in_worker(
         partial(_read_and_review_as_json, data, filename, media_type, max_bytes=max_bytes)
     )
-    return DocumentIR.model_validate_json(ir_json), _FINDINGS.validate_json(findings_json)
+    return DocumentIR.model_validate_json(ir_json), _REVIEW.validate_json(review_json)

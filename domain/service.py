@@ -17,12 +17,14 @@ from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
+import structlog
 
 from domain import events as ev
 from domain.ai.merge import merge_findings
 from domain.ai.orchestrator import AIAnswerer, AIReviewer
 from domain.ai.provider import TokenUsage
 from domain.answers import answer_offline
+from domain.checks import CheckFailure, failure_note
 from domain.correlation import correlation_id
 from domain.document import (
     Document,
@@ -38,11 +40,13 @@ from domain.findings import Finding
 from domain.ingest import IngestRefused
 from domain.ir import DocumentIR
 from domain.ir_repository import load_ir, save_ir
-from domain.review import CHECKLIST_VERSION, score
+from domain.review import CHECKLIST_VERSION, RulesReview, score
 from eventstore import ConcurrencyError, EventStore, JobQueue, NewEvent
 
-Analyse = Callable[[bytes, str, str | None], Awaitable[tuple[DocumentIR, list[Finding]]]]
-"""Bytes to the semantic IR plus the rules findings (see `domain.pipeline`)."""
+Analyse = Callable[[bytes, str, str | None], Awaitable[tuple[DocumentIR, RulesReview]]]
+"""Bytes to the semantic IR plus the rules review and its failed checks (see `domain.pipeline`)."""
+
+log = structlog.get_logger(__name__)
 
 _RETRIES_ON_CONFLICT = 5  # reloads after a concurrent writer overtook the command
 _RECENT_DOCUMENTS = 256  # folded states kept per process (see DocumentService.load)
@@ -386,7 +390,7 @@ class DocumentService:
         actor = command.actor
         began = time.perf_counter()
         try:
-            ir, findings = await self.analyse(command.data, document.filename, document.media_type)
+            ir, rules = await self.analyse(command.data, document.filename, document.media_type)
         except IngestRefused as refused:
             rejected = ev.DocumentRejected(reason=refused.reason.value, message=refused.message)
             document = await self._decide(document.id, lambda _: [rejected], actor=actor)
@@ -414,20 +418,28 @@ class DocumentService:
         document = await self._decide(
             document.id, lambda _: [converted, started], actor=actor, then=store_ir
         )
-        providers, usage, note = ["rules"], ev.Usage(), None
+        for failure in rules.failures:
+            log.warning(
+                "review.check_failed",
+                check=failure.check,
+                error=failure.error,
+                document_id=str(document.id),
+            )
+        findings, providers, usage, ai_note = rules.findings, ["rules"], ev.Usage(), None
         if self.ai is not None:
             # Never raises for provider trouble: an outage degrades to the rules findings.
             ai = await self.ai.reviewer.review(ir)
             findings = merge_findings(findings, ai.findings, ir)
             providers += ai.providers_used
-            usage, note = _usage(ai.usage, ai.cost_usd), ai.note
+            usage, ai_note = _usage(ai.usage, ai.cost_usd), ai.note
         completed = _completed(
             analysis_id,
             findings,
             time.perf_counter() - began,
             providers=providers,
             usage=usage,
-            note=note,
+            note=_joined_note(ai_note, failure_note(rules.failures)),
+            failed_checks=rules.failures,
         )
         document = await self._decide(document.id, lambda _: [completed], actor=actor)
         return Review(document, "analyzed", ir=ir, analysis=completed)
@@ -515,6 +527,7 @@ def _completed(
     providers: list[str],
     usage: ev.Usage,
     note: str | None,
+    failed_checks: list[CheckFailure],
 ) -> ev.AnalysisCompleted:
     result = score(findings)
     return ev.AnalysisCompleted(
@@ -526,7 +539,16 @@ def _completed(
         usage=usage,
         duration_ms=round(seconds * 1000),
         note=note,
+        failed_checks=failed_checks,
     )
+
+
+def _joined_note(*notes: str | None) -> str | None:
+    """One note for the reader: the AI's and the failed checks', each a sentence of its own."""
+    given = [note for note in notes if note]
+    if len(given) <= 1:
+        return given[0] if given else None
+    return " ".join(note if note.endswith(".") else f"{note}." for note in given)
 
 
 def _usage(tokens: TokenUsage, cost_usd: float) -> ev.Usage:

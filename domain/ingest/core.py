@@ -74,6 +74,7 @@ def ingest(
         parameters=semantics.parameters,
         cross_references=semantics.cross_references,
         issues=semantics.issues,
+        failed_checks=semantics.failures,
     )
 
 

@@ -46,6 +46,11 @@ _MINOR_WORDS = frozenset(
 _NUMBERED_FIRST = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NAMED_FIRST = frozenset("AaSsEePpCc")
 _SENTENCE_END = (".", ",", ";", ":", "!", "?")
+# "3.2 Rebalancing ........ 14": a contents entry names a heading on another page; taken for
+# the heading itself it would start a section, and the real heading would then read as out
+# of sequence and be lost.
+_SENTENCE_BREAK = re.compile(r"[.;!?]\s+[A-Z]")
+_CONTENTS_ENTRY = re.compile(r"(?:\.{3,}|…+|\t)\s*(?:\d{1,4}|[ivxlc]{1,6})$", re.IGNORECASE)
 _MAX_HEADING_CHARS = 90
 _MAX_LAYOUT_CHARS = 60
 _MAX_HEADING_WORDS = 12
@@ -113,6 +118,8 @@ class LineHeadings:
     def _match(self, line: str) -> Heading | None:
         if len(line) > _MAX_HEADING_CHARS or line.endswith(_SENTENCE_END):
             return None
+        if _CONTENTS_ENTRY.search(line):
+            return None
         first = line[0]
         if first in _NUMBERED_FIRST:
             numbered = _NUMBERED.fullmatch(line)
@@ -120,7 +127,7 @@ class LineHeadings:
                 return self._numbered_heading(numbered)
         if first in _NAMED_FIRST:
             named = _NAMED.fullmatch(line)
-            if named and (named["title"] is None or named["title"][0].isupper()):
+            if named and (named["title"] is None or _named_title(named["title"])):
                 return _named_heading(named)
         if self._boundary and len(line) <= _MAX_LAYOUT_CHARS:
             return self._layout_heading(line)
@@ -155,6 +162,16 @@ class LineHeadings:
         if not self._numbered and (len(words) > 1 or len(line) >= 4) and title_like(words):
             return Heading(line)
         return None
+
+
+def _named_title(title: str) -> bool:
+    """ "Appendix F. Historical values are shown in ..." is a wrapped sentence that happens to
+    start a line with a citation, not a heading: a title holds no sentence break."""
+    return (
+        title[0].isupper()
+        and len(title.split()) <= _MAX_HEADING_WORDS
+        and not _SENTENCE_BREAK.search(title)
+    )
 
 
 def _named_heading(match: re.Match[str]) -> Heading:

@@ -111,9 +111,12 @@ def _targets(sections: list[Section], tables: list[Table]) -> _Targets:
         elif number and not number[0].isdigit():
             letter = number.rstrip(".").split(".")[0].upper()
             targets.labelled.update((kind, letter) for kind in ("appendix", "annex", "exhibit"))
-        prefix = _TITLE_PREFIX.match(section.title)
-        if prefix:
-            targets.labelled.add((_KINDS[prefix["word"].lower()], prefix["id"].upper()))
+        # Ingest keeps the kind in a named part's number ("Appendix A"), or leaves it in the
+        # title when the heading had none of its own.
+        for named in (number, section.title):
+            prefix = _TITLE_PREFIX.match(named)
+            if prefix:
+                targets.labelled.add((_KINDS[prefix["word"].lower()], prefix["id"].upper()))
         captions = (
             _CAPTION.finditer(section.text) if may_match(_CAPTION, fold(section.text)) else ()
         )

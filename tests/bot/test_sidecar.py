@@ -49,6 +49,12 @@ CONTRACT: list[tuple[Any, str, str, dict[str, str]]] = [
         "counter",
         {"category": "clarity", "severity": "low", "source": "rules"},
     ),
+    (
+        metrics.REVIEW_CHECK_FAILURES,
+        "docsense_review_check_failures_total",
+        "counter",
+        {"check": "semantics/references"},
+    ),
     (metrics.QUESTIONS_ANSWERED, "questions_answered_total", "counter", {}),
     (metrics.EVENTS_APPENDED, "events_appended_total", "counter", {"type": "DocumentSubmitted"}),
     (

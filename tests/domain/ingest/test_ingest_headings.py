@@ -71,3 +71,27 @@ def test_title_case_lines_are_ignored_once_headings_are_numbered() -> None:
         Heading("Scope", "1", 1),
         Heading("RISK LIMITS"),
     ]
+
+
+def test_contents_entries_and_wrapped_citations_are_not_headings() -> None:
+    """A contents page ("3.2 Rebalancing ........ 14") used to start sections, after which
+    the real headings read as out of sequence; a wrapped line starting "Appendix F." with
+    a sentence after it became an appendix."""
+    detector = LineHeadings()
+    lines = [
+        "1 Introduction ................ 3",
+        "3.2 Rebalancing\t14",
+        "Appendix A: Historical Parameters ...... 149",
+        "1 Introduction",
+        "Appendix F. Historical values are shown in Appendix A. The cap is",
+        "Appendix A: Historical Parameters",
+    ]
+    found = [detector.classify(line) for line in lines]
+    assert [(h.number, h.title) if h else None for h in found] == [
+        None,
+        None,
+        None,
+        ("1", "Introduction"),
+        None,
+        ("Appendix A", "Historical Parameters"),
+    ]

@@ -109,3 +109,18 @@ def test_document_title_wrapped_over_lines_is_quoted_as_written() -> None:
         ("document", "Index Calculation Methodology", False, "Index Calculation\nMethodology"),
         ("document", "Corporate Actions Policy", False, "Corporate  Actions Policy"),
     ]
+
+
+def test_named_part_resolves_by_the_number_ingest_gives_it() -> None:
+    """Ingest numbers "Appendix A: Historical Parameters" as "Appendix A"; a citation of it
+    was reported as missing."""
+    sections = [
+        Section(id="a", number="Appendix A", title="Historical Parameters"),
+        Section(id="c", number="Annex 2", title="Costs"),
+        Section(id="b", title="Body", text="Values are in Appendix A and Annex 2, not Annex 3."),
+    ]
+    assert [(r.target, r.resolved) for r in extract_references(sections, [])] == [
+        ("A", True),
+        ("2", True),
+        ("3", False),
+    ]
