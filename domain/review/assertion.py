@@ -14,9 +14,12 @@ _ILLUSTRATION = re.compile(
     r"\b(?:for example|for instance|e\.g\.|as an example|by way of example|to illustrate|"
     r"illustrat\w+|hypothetical\w*|suppose|imagine|consider a\b|a toy example|"
     r"unit tests?|test cases?|the test (?:checks|asserts|verifies)|sanity checks?|"
-    r"(?:checks|asserts|verifies) that|counter-?examples?|a common mistake|a naive)\b",
+    r"(?:checks|asserts|verifies) that|counter-?examples?|a common mistake|a naive|"
+    r"say,|if [^.;]{0,60}\bever\b|were to|in principle|would have to)",
     _I,
 )
+# Words inside quotation marks are cited, not asserted ('an earlier draft said "capped"').
+_QUOTED = re.compile(r"[\"“][^\"”\n]{1,240}[\"”]")
 _CAPTION = re.compile(
     r"^\s*(?:figure|fig\.|table|chart|exhibit|graph|plot)\s+[\dA-Z][\w.]*\s*[:.–—-]", _I
 )
@@ -33,7 +36,18 @@ def is_asserted(span: Span, rule: str) -> bool:
     text = span.text
     if _CAPTION.match(text) or _ILLUSTRATION.search(text):
         return False
+    if span.focus is not None and _inside_quotes(span):
+        return False
     if "/" in rule and span.focus is not None:
         before = span.section.text[max(span.start, span.focus[0] - 40) : span.focus[0]]
         return _NEGATOR.search(before) is None
     return True
+
+
+def _inside_quotes(span: Span) -> bool:
+    assert span.focus is not None
+    start, end = span.focus
+    for quoted in _QUOTED.finditer(span.section.text, span.start, span.end):
+        if quoted.start() < start and end <= quoted.end():
+            return True
+    return False

@@ -83,6 +83,12 @@ def review_calendar(context: Context) -> Iterator[Draft]:
     yield from _alignment(context)
 
 
+_COUNTED_IN_SENTENCE = re.compile(
+    r"\b\d+\s+(?:[A-Z][\w&]*\s+)?(?:trading|business|exchange|calendar)\s+days\b|"
+    r"\b(?:[A-Z][\w&]*\s+)?(?:trading\s+)?sessions\b[^.\n]{0,20}\d|\d+\s+(?:[A-Z][\w&]*\s+)?sessions\b"
+)
+
+
 def _day_counts(context: Context) -> Iterator[Draft]:
     if context.document.search(_DAY_CONVENTION):
         return
@@ -101,6 +107,9 @@ def _day_counts(context: Context) -> Iterator[Draft]:
             if not signal and (unit != "day" or not _DATA_WORDS.search(around.text)):
                 continue
             if unit == "day" and _EXCHANGE.search(sentence.text):
+                continue
+            if _COUNTED_IN_SENTENCE.search(sentence.text):
+                # "the 12-month return, counted as 252 NYSE trading days" states its count.
                 continue
             words = match.group()
             if unit == "day":

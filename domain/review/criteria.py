@@ -208,6 +208,11 @@ _INVOLVED_KIND = _Kind(
 )
 
 
+_NARRATIVE = re.compile(
+    r"\b(?:limitations?|results?|discussion|conclusions?|findings|literature|related work|"
+    r"performance|references|acknowledg\w+)\b",
+    _I,
+)
 # Measures a rule is decided on whose estimation must be stated: window, frequency, method.
 _MEASURE = re.compile(
     r"\b(?P<n>volatility|beta|correlations?|tracking error|momentum|liquidity)\b", _I
@@ -261,6 +266,9 @@ def review_criteria(context: Context) -> Iterator[Draft]:
         if section_role == "background":
             # Prose may introduce a term of art, but it is not where rules are stated.
             possible = [p for p in possible if p is _TERM_OF_ART]
+        if _NARRATIVE.search(sentence.section.title):
+            # Results, limitations and discussion report what happened; they set no rules.
+            continue
         for pattern in possible:
             draft = _check(context, sentence, pattern, section_role, terms_pinned)
             if draft is not None:

@@ -69,7 +69,7 @@ def _defined_in_text(symbol: str, text: str) -> bool:
     lowered, wanted = _lower(text), symbol.lower()
     position = lowered.find(wanted)
     while position != -1:
-        window = text[max(0, position - 12) : position + len(symbol) + 40]
+        window = text[max(0, position - 60) : position + len(symbol) + 40]
         if _definition_pattern(symbol).search(window):
             return True
         position = lowered.find(wanted, position + 1)
@@ -83,13 +83,20 @@ def _lower(text: str) -> str:
 
 @cache
 def _definition_pattern(symbol: str) -> re.Pattern[str]:
-    pattern = (
+    escaped = re.escape(symbol)
+    stated = (
         r"(?:^|\n|\bwhere\s+|\band\s+|,\s+)\s*(?:[-*•]\s*)?(?:the\s+)?"
-        + re.escape(symbol)
+        + escaped
         + r"(?:[,_]\w+)?(?:\s+and\s+\S+)?\s*"
         + r"(?:=|:|\bis\b|\bare\b|\bdenotes?\b|\bmeans?\b|\brepresents?\b|\brefers? to\b)"
     )
-    return re.compile(pattern, re.IGNORECASE)
+    # "m the cross-sectional mean of r, and s its standard deviation" in a where-list.
+    elliptical = r"(?:,|\band)\s+" + escaped + r"\s+(?:the|its|their|a|an)\s+[a-z]"
+    # "the sector return B": a noun phrase named by the symbol right after it.
+    apposition = (
+        r"\b(?:the|a|an|its|their)\s+(?:[\w-]+\s+){0,3}?[a-z][a-z-]+\s+" + escaped + r"(?![\w(=])"
+    )
+    return re.compile(f"{stated}|{elliptical}|{apposition}", re.IGNORECASE)
 
 
 def _base(key: str) -> str:

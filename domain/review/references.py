@@ -32,6 +32,15 @@ _METHOD_WORDS = re.compile(
 _PUBLISHER = re.compile(VENDORS)
 
 
+# A caption line ("Figure 10: Cumulative returns", "Table 2. Yearly returns") is the figure or
+# table itself, so references to it resolve.
+_CAPTION_LINE = re.compile(
+    r"^[ \t]*(?:Figure|Fig\.|Table|Chart|Exhibit|Appendix|Annex|Schedule|Attachment)\s+"
+    r"[\dA-Z][\w.]*\s*[:.–—-][^\n]*",
+    re.MULTILINE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Missing:
     kind: str
@@ -61,7 +70,10 @@ class _Targets:
             for dot, char in enumerate(s.number or "")
             if char == "."
         ]
-        labels = "\0".join([*(s.title for s in ir.sections), *(t.caption or "" for t in ir.tables)])
+        captions = [m.group() for s in ir.sections for m in _CAPTION_LINE.finditer(s.text)]
+        labels = "\0".join(
+            [*(s.label for s in ir.sections), *(t.caption or "" for t in ir.tables), *captions]
+        )
         return cls(
             sections=frozenset(numbers + prefixes),
             tables=frozenset(t.number for t in ir.tables),
@@ -91,6 +103,11 @@ def _from_ir(context: Context, reference: CrossReference) -> _Missing | None:
     return None
 
 
+def _bare(kind: str, target: str) -> str:
+    """ "Appendix A" -> "A": the IR's targets may carry their kind."""
+    return re.sub(rf"^{re.escape(kind)}\s+", "", target.strip(), flags=re.IGNORECASE)
+
+
 def _own(context: Context) -> Iterator[_Missing]:
     targets = _Targets.of(context.ir)
     for sentence in context.sentences_for(_REFERENCE):
@@ -108,10 +125,13 @@ def _own(context: Context) -> Iterator[_Missing]:
 
 def review_references(context: Context) -> Iterator[Draft]:
     seen: set[str] = set()
+    targets = _Targets.of(context.ir)
     listed = [
         missing
         for reference in context.ir.cross_references
-        if not reference.resolved and (missing := _from_ir(context, reference)) is not None
+        if not reference.resolved
+        and not targets.resolvable(reference.kind, _bare(reference.kind, reference.target))
+        and (missing := _from_ir(context, reference)) is not None
     ]
     for missing in [*listed, *_own(context)]:
         key = normalise(missing.target).lower()

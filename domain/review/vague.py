@@ -204,6 +204,12 @@ ENTRIES: tuple[_Entry, ...] = (
     ),
 )
 
+_CAPPABLE = re.compile(
+    r"\b(?:weights?|positions?|exposures?|leverage|sizes?|allocations?|turnover|participation|"
+    r"orders?|loss(?:es)?|holdings?|constituents?|shares?|sectors?|countr(?:y|ies)|issuers?|"
+    r"notional|stakes?|investments?|bets?|trades?|gross|net|drawdowns?|risk)\b",
+    _I,
+)
 _BY_PATTERN = {entry.pattern: entry for entry in ENTRIES}
 
 _SEVERITY: dict[Kind, dict[Role, Severity | None]] = {
@@ -288,6 +294,9 @@ def _sentence(
             continue
         around = clause(sentence, match.start(), match.end())
         if has_number(around.text):
+            continue
+        if entry.name == "cap-without-value" and not _CAPPABLE.search(around.text):
+            # "computational limits capped the scope" caps no quantity of the portfolio.
             continue
         owner = subject(text[around.start : match.start()])
         if _given_elsewhere(context, entry, match.group(), owner, sentence):

@@ -286,8 +286,8 @@ BROKEN = [
         id="bad-red-flag-regex",
     ),
     pytest.param(
-        ("'{lexicon:data_vendors}',", "'{lexicon:data_vendor}',"),
-        ["rule DA-01: covers[0]: unknown lexicon 'data_vendor'"],
+        ("{lexicon:data_vendors}[^", "{lexicon:data_vendor}[^"),
+        ["rule DA-01: covers[1]: unknown lexicon 'data_vendor'"],
         id="unknown-lexicon",
     ),
     pytest.param(
