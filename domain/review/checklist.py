@@ -228,11 +228,20 @@ def _table_problems(parsed: _File) -> list[str]:
     return problems
 
 
-_CHECKLIST = load_checklist(
-    resources.files("domain.review").joinpath("checklist.toml").read_bytes()
-)
+_DATA = resources.files("domain.review")
+_CHECKLIST = load_checklist(_DATA.joinpath("checklist.toml").read_bytes())
 
-CHECKLIST_VERSION = _CHECKLIST.version
+
+def checklist_version(checklist: bytes, concepts: bytes) -> str:
+    """The concept lexicon (concepts.toml) decides coverage as much as the rules do, so the
+    digest covers both files: an edit to either gives a new version."""
+    declared = _CHECKLIST.version.split("+", 1)[0]
+    return f"{declared}+{hashlib.sha256(checklist + concepts).hexdigest()[:8]}"
+
+
+CHECKLIST_VERSION = checklist_version(
+    _DATA.joinpath("checklist.toml").read_bytes(), _DATA.joinpath("concepts.toml").read_bytes()
+)
 RULES: tuple[Rule, ...] = _CHECKLIST.rules
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 AREA_GAPS: dict[str, tuple[str, str]] = _CHECKLIST.area_gaps

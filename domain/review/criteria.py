@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from domain.findings import Category, Severity
+from domain.review.checklist import lexicon
 from domain.review.context import Context, content_words
 from domain.review.draft import Draft
 from domain.review.terms import alternation
@@ -22,30 +23,8 @@ from domain.review.vague import role, subject
 
 _I = re.IGNORECASE
 
-# Judgement words: each needs a number behind it before two people apply it alike.
-QUALIFIERS = (
-    "sufficient", "sufficiently", "adequate", "adequately", "reasonable", "significant",
-    "significantly", "substantial", "material", "meaningful", "major", "strong", "weak",
-    "high", "higher", "low", "lower", "large", "small", "excessive", "elevated", "extreme",
-    "unusual", "unexpected", "abnormal", "controversial", "poor", "good", "acceptable",
-    "appropriate", "limited", "robust", "deep", "solid", "attractive", "favourable",
-    "favorable", "modest", "moderate", "considerable", "heavy", "satisfactory", "minimal",
-    "negligible", "acceptable", "notable", "pronounced", "severe",
-)  # fmt: skip
-# Measurable quantities a selection, sizing or risk rule is decided on.
-QUANTITIES = (
-    "liquidity", "volume", "volumes", "turnover", "market depth", "depth", "free float",
-    "float", "capitali[sz]ation", "market cap", "size", "credit rating", "rating", "ratings",
-    "credit quality", "quality", "scores?", "scorers", "exposures?", "involvement",
-    "revenues?", "share", "weights?", "tracking error", "deviations?", "drift", "volatility",
-    "beta", "correlations?", "momentum", "returns?", "yields?", "spreads?", "drawdowns?",
-    "loss(?:es)?", "gains?", "profits?", "growth", "history", "track record", "coverage",
-    "discount", "premium", "valuations?", "leverage", "concentration", "controvers(?:y|ies)",
-    "activities", "emissions", "intensity", "dividends?", "payout", "debt", "margins?",
-    "changes?", "moves?", "movements?", "declines?", "drops?", "increases?", "imbalances?",
-    "slippage", "impact", "costs?", "demand", "open interest", "trading activity", "capacity",
-    "dispersion", "outperformance", "underperformance", "risk", "uncertainty",
-)  # fmt: skip
+QUALIFIERS = lexicon("judgement_qualifiers")
+QUANTITIES = lexicon("measurable_quantities")
 _JUDGEMENT = re.compile(
     rf"\b(?P<q>{alternation(QUALIFIERS)})\s+(?:[a-z-]+\s+){{0,2}}?"
     rf"(?P<n>{alternation(QUANTITIES)})\b(?!\s*(?:of|above|below|over|under|>|<|≥|≤)?\s*[\d$€£])"

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 from domain.findings import Category, Severity
+from domain.review.checklist import lexicon
 from domain.review.context import Context, content_words
 from domain.review.draft import Draft
 from domain.review.terms import alternation, words
@@ -21,22 +22,9 @@ from domain.review.vague import role
 
 _I = re.IGNORECASE
 
-# Suppliers of data or prices: unnamed, the numbers cannot be reproduced.
-DATA_SUPPLIERS = (
-    "vendor", "vendors", "data vendor", "data provider", "data providers", "provider",
-    "providers", "supplier", "suppliers", "agency", "agencies", "rating agency",
-    "rating agencies", "pricing service", "pricing services", "pricing source", "feed",
-    "data feed", "database", "data set", "dataset", "source", "sources", "data source",
-    "data sources", "terminal", "index provider", "broker", "brokers", "counterparty",
-    "counterparties", "calculation agent", "exchange data",
-)  # fmt: skip
-# Things that compute or decide: unnamed and undescribed, they cannot be validated.
-DEPENDENCIES = (
-    "model", "models", "risk model", "system", "systems", "platform", "analytics platform",
-    "engine", "tool", "tools", "library", "application", "algorithm", "optimi[sz]er",
-    "methodology", "framework", "list", "lists", "universe list", "watch list", "watchlist",
-    "classification", "scoring system", "service",
-)  # fmt: skip
+# Suppliers of data or prices, and things that compute or decide (checklist.toml lexicons).
+DATA_SUPPLIERS = lexicon("data_suppliers")
+DEPENDENCIES = lexicon("dependencies")
 _DETERMINER = r"(?:the|a|an|our|its|their|one|some|various|internal|external|in-house)"
 _FUNCTION_WORDS = (
     r"(?:the|a|an|our|its|their|from|by|via|of|to|in|on|for|with|and|or|is|are|be|using|as|"
