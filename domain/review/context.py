@@ -36,7 +36,8 @@ def content_words(text: str) -> set[str]:
     for word in _WORD.findall(text.lower()):
         if word in _STOP:
             continue
-        words.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
+        plural = len(word) > 3 and word.endswith("s") and not word.endswith("ss")
+        words.add(word[:-1] if plural else word)
     return words
 
 

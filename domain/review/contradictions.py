@@ -36,7 +36,7 @@ _UPPER = (
     r"up to|not (?:to )?exceed|must not exceed|does not exceed|cannot exceed|<=?|≤"
 )
 _BOUND = re.compile(
-    r"\bbetween\s+" + _NUMBER.format(name="low") + r"\s*(?:%|percent)?\s*(?:and|to|-|–)\s*"
+    r"\bbetween\s+" + _NUMBER.format(name="low") + r"\s*(?:%|percent|x|bps)?\s*(?:and|to|-|–)\s*"
     + _NUMBER.format(name="high") + _UNIT.replace("{n}", "1")
     + r"|(?P<op>" + _LOWER + "|" + _UPPER + r")\s+(?:of\s+)?(?:[$€£]\s*)?"
     + _NUMBER.format(name="value") + _UNIT.replace("{n}", "2")
@@ -200,7 +200,8 @@ def review_bounds(context: Context) -> Iterator[Draft]:
 _FREQUENCY = re.compile(
     r"\b(?P<f>daily|weekly|fortnightly|bi-?weekly|monthly|bi-?monthly|quarterly|"
     r"semi-?annual(?:ly)?|half-?yearly|bi-?annual(?:ly)?|annual(?:ly)?|yearly|"
-    r"every (?:day|week|month|quarter|year|\w+ (?:days|weeks|months|years)))\b",
+    r"every (?:day|week|month|quarter|year|\w+ (?:days|weeks|months|years))|"
+    r"(?:of |in )?each (?:day|week|month|quarter|year))\b",
     _I,
 )
 _ACTIVITY = re.compile(
@@ -223,6 +224,8 @@ def _activity(word: str) -> str:
 
 def _frequency(word: str) -> str:
     lowered = re.sub(r"[\s-]+", "", word.lower())
+    lowered = re.sub(r"^(?:of|in)?(?:each|every)(day|week|month|quarter|year)$", r"\1ly", lowered)
+    lowered = {"dayly": "daily", "quarterly": "quarterly"}.get(lowered, lowered)
     return {"semiannual": "semiannually", "halfyearly": "semiannually",
             "biannual": "semiannually", "biannually": "semiannually", "annual": "annually",
             "yearly": "annually"}.get(lowered, lowered)  # fmt: skip
@@ -231,9 +234,10 @@ def _frequency(word: str) -> str:
 def review_frequencies(context: Context) -> Iterator[Draft]:
     seen: list[tuple[str, str, Span, str]] = []
     for sentence in context.sentences_for(_FREQUENCY):
-        if context.is_background(sentence.section) or _BUFFER.search(sentence.text):
+        if _BUFFER.search(sentence.text):
             continue
-        activity = _ACTIVITY.search(sentence.text)
+        # "Target positions are traded on the first day of each month" under "Rebalancing".
+        activity = _ACTIVITY.search(sentence.text) or _ACTIVITY.search(sentence.section.title)
         frequency = _FREQUENCY.search(sentence.text)
         if activity is None or frequency is None or len(_FREQUENCY.findall(sentence.text)) > 1:
             continue
@@ -274,7 +278,8 @@ _SCHEME = re.compile(
     r"\b(?P<s>equal(?:ly)?[- ]weight\w*|equal weights?|(?:market|free[- ]float)[- ]cap"
     r"(?:itali[sz]ation)?[- ]weight\w*|cap[- ]weight\w*|price[- ]weight\w*|"
     r"(?:inverse[- ])?volatility[- ]weight\w*|risk[- ]parity|score[- ]weight\w*|"
-    r"fundamental(?:ly)?[- ]weight\w*|"
+    r"fundamental(?:ly)?[- ]weight\w*|equal (?:share|amount)s? of capital|equal capital|"
+    r"(?:the )?same (?:amount of )?risk|equal risk(?: contributions?)?|"
     r"weighted (?:by|according to|in proportion to|proportional to) (?:their |its |the )?"
     r"(?P<by>[a-z-]+(?: [a-z-]+)?))",
     _I,
@@ -288,6 +293,8 @@ _NOT_A_SCHEME = re.compile(
 
 def _scheme(match: re.Match[str]) -> str:
     raw = " ".join(match.group("s").lower().split())
+    if "risk" in raw or raw.startswith(("inverse", "volatility")):
+        return "risk"
     if raw.startswith("equal"):
         return "equal"
     if "cap" in raw:
@@ -329,3 +336,69 @@ def review_weighting(context: Context) -> Iterator[Draft]:
             confidence=0.75,
         )
         return
+
+
+# A lookback: "over the past 120 trading days", "60-day volatility", "a 12-month window".
+_WINDOW = re.compile(
+    r"\b(?:over|during|in|across|for) (?:the )?(?:past|last|previous|prior|trailing|preceding) "
+    r"(?P<n>\d+) (?:trading |business |calendar )?(?P<u>days?|weeks?|months?|years?|sessions?)\b|"
+    r"\b(?P<n2>\d+)[- ](?P<u2>day|week|month|year|session)s?\b",
+    _I,
+)
+_MEASURES = re.compile(
+    r"\b(?:trend|momentum|returns?|volatility|correlations?|beta|averages?|mean|z-?score|"
+    r"spread|drawdown|carry|reversal|breakout|range|liquidity|volume|ADV)\b",
+    _I,
+)
+
+
+def _unfocused(span: Span) -> Span:
+    return Span(span.section, span.start, span.end, (span.start, span.start))
+
+
+def review_windows(context: Context) -> Iterator[Draft]:
+    """One measure given two lookbacks in different sections ("the trend over the past 100
+    days" in the overview, "return over the past 120 days" in the signal)."""
+    seen: list[tuple[frozenset[str], int, str, Span, str]] = []
+    for sentence in context.sentences_for(_WINDOW):
+        text = sentence.section.text
+        found = []
+        for match in _WINDOW.finditer(text, sentence.start, sentence.end):
+            length = int(match.group("n") or match.group("n2"))
+            unit = (match.group("u") or match.group("u2")).lower().rstrip("s")
+            lead = text[max(sentence.start, match.start() - 70) : match.end() + 25]
+            measures = frozenset(m.lower().rstrip("s") for m in _MEASURES.findall(lead))
+            if measures:
+                found.append((measures, length, unit, match))
+        keys = [m for m, _, _, _ in found]
+        for measures, length, unit, match in found:
+            if keys.count(measures) > 1:
+                continue  # a list of horizons in one sentence is a multi-horizon signal
+            for other, other_length, other_unit, span, earlier in seen:
+                if (
+                    other_unit == unit
+                    and other_length != length
+                    and other & measures
+                    and span.section.id != sentence.section.id
+                ):
+                    start = match.start()
+                    shared = " and ".join(sorted(other & measures))
+                    yield Draft(
+                        rule="contradictory-lookback",
+                        category="inconsistent_content",
+                        severity="high",
+                        title=f"Two lookbacks for the {shared}: '{earlier}' and "
+                        f"'{' '.join(match.group().split())}'",
+                        detail=f"'{normalise(span.text)}' ({span.section.label}) and "
+                        f"'{normalise(sentence.text)}' ({sentence.section.label}) give the same "
+                        "measure different windows; the signal depends on which is used.",
+                        suggestion="State each window once, in a parameter table, and refer to it.",
+                        # A relation between two passages, not a problem of these words: no
+                        # other check's finding on "12 months" may absorb it.
+                        span=_unfocused(quote_span(sentence, start, match.end())),
+                        checklist_id="CL-04",
+                        confidence=0.6,
+                    )
+                    return
+        for measures, length, unit, match in found:
+            seen.append((measures, length, unit, sentence, " ".join(match.group().split())))

@@ -148,8 +148,8 @@ INSTRUMENT_NEEDS = (
     _need(
         "futures-roll-unspecified",
         r"\bfutures\b",
-        r"\broll(?:s|ed|ing|over)?\b|\bexpir\w+\b|\bfront[- ]month\b|\bcontract months?\b|"
-        r"\bcontinuous contracts?\b|\bback[- ]adjust\w*\b|\bfirst notice\b",
+        r"\broll(?:s|ed|ing|over)?\b|\bexpir\w+\b|\bcontinuous contracts?\b|"
+        r"\bback[- ]adjust\w*\b|\bfirst notice\b|\blast trading day\b",
         title="Futures are traded but the roll is not specified",
         detail="Which contract month is held and when and how positions roll decide returns "
         "(roll yield, calendar spread costs) and the backtest's continuous price series.",

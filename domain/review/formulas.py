@@ -16,7 +16,7 @@ _FUNCTIONS = frozenset(
     re.findall(
         r"\S+",
         "sum max min log ln exp sqrt abs mean avg average std stdev var median count rank "
-        "if else and or of for all each where i j k t n",
+        "if else and or of for all each where i j k t n lim argmax argmin sign sgn cov corr",
     )
 )
 _SELF_DESCRIBING = re.compile(r"^(?:number|count|total number) of\b", re.IGNORECASE)
@@ -24,6 +24,9 @@ _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _ARGUMENT = re.compile(r"\([^()]*\)$|_\{?[a-z0-9,+-]+\}?$")
 _TEMPORAL = re.compile(r"^(?:old|new|previous|prior|initial|final|adjusted|updated|last|next)\s+")
 # Quantities that can be zero or negative; sums only when they add up signed scores.
+# Summation, product, root and difference signs are operators, not symbols to define (their
+# lower-case forms, such as σ, are variables and stay checked).
+_OPERATORS = frozenset("Σ∑Π∏√∫∂∇∆")
 _RISKY_DENOMINATOR = re.compile(
     r"volatil|\bvol\b|σ|sigma|std|deviation|variance|spread|range|beta|difference|dispersion|"
     r"\b(?:sum|total)\b.*\b(?:scores?|signals?|weights?|returns?|z)\b",
@@ -150,7 +153,10 @@ def review_formulas(context: Context) -> Iterator[Draft]:
         symbols = [
             v
             for v in dict.fromkeys(formula.variables)
-            if v in formula.text and v != formula.lhs and not _is_defined(v, defined, text)
+            if v in formula.text
+            and v != formula.lhs
+            and v not in _OPERATORS
+            and not _is_defined(v, defined, text)
         ]
         enumerated = _enumerated(symbols, text.replace(formula.text, ""))
         missing = _families([v for v in symbols if v not in enumerated])

@@ -9,7 +9,12 @@ from domain.checks import CheckRunner
 from domain.review.calendar_checks import review_calendar
 from domain.review.consistency import review_consistency
 from domain.review.context import Context
-from domain.review.contradictions import review_bounds, review_frequencies, review_weighting
+from domain.review.contradictions import (
+    review_bounds,
+    review_frequencies,
+    review_weighting,
+    review_windows,
+)
 from domain.review.criteria import review_criteria, review_measures
 from domain.review.disclosures import review_disclosures
 from domain.review.draft import Draft
@@ -30,6 +35,7 @@ CHECKS = (
     review_bounds,
     review_frequencies,
     review_weighting,
+    review_windows,
     review_criteria,
     review_measures,
     review_reported_numbers,

@@ -268,3 +268,27 @@ def test_several_formulas_without_rounding_rules() -> None:
         ),
     )  # fmt: skip
     assert any(f.rule == "rounding-unspecified" for f in review(ir))
+
+
+def test_one_measure_with_two_lookbacks_in_different_sections() -> None:
+    findings = review(
+        document(
+            ("Summary", "Positions follow momentum over the past 9 months."),
+            ("Signal", "Momentum is the total return over the past 12 months, skipping one."),
+        )
+    )
+    assert "contradictory-lookback" in rules(findings)
+    horizons = review(
+        document(("Signal", "Momentum blends the 3-month, 6-month and 12-month momentum."))
+    )
+    assert "contradictory-lookback" not in rules(horizons)
+
+
+def test_a_schedule_under_its_heading_counts_as_that_activity() -> None:
+    findings = review(
+        document(
+            ("Summary", "The book is rebalanced weekly."),
+            ("Rebalancing", "Targets are traded on the last business day of each month."),
+        )
+    )
+    assert "contradictory-frequency" in rules(findings)
