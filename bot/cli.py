@@ -25,6 +25,7 @@ from bot.runtime import Runtime, database_dsn, migrate_database, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import print_answer, print_documents, print_history, print_review
 from domain.document import DocumentError
+from domain.findings import SEVERITIES
 from domain.queries import (
     DocumentNotFound,
     channel_stats,
@@ -35,7 +36,7 @@ from domain.queries import (
     projection_lag,
     store_counts,
 )
-from domain.report import render_markdown, review_payload
+from domain.report import render_markdown, review_payload, select, trimmed
 from domain.service import AskQuestion, ReviewDocument, SubmitDocument
 
 T = TypeVar("T")
@@ -66,6 +67,24 @@ class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+MinSeverity = StrEnum("MinSeverity", {s: s for s in SEVERITIES})
+
+
+MinSeverityOption = Annotated[
+    MinSeverity | None,
+    typer.Option(
+        "--min-severity",
+        help="Show only findings of this severity or worse (the counts still cover all).",
+    ),
+]
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit", min=0, help="Show at most N findings, the most severe first; the rest counted."
+    ),
+]
 
 
 class Provider(StrEnum):
@@ -119,20 +138,31 @@ def review(
         Provider | None,
         typer.Option(help="AI provider to add to the rules engine (default: AI_PROVIDER)."),
     ] = None,
+    min_severity: MinSeverityOption = None,
+    limit: LimitOption = None,
 ) -> None:
-    """Review documents, record the review in the event store and print it."""
+    """Review documents, record the review in the event store and print it.
+
+    --min-severity and --limit trim only what is printed: the whole review is recorded,
+    and `/docsense export` or `docsense status DOC` still show every finding."""
 
     def work(settings: Settings) -> Awaitable[int]:
         if provider is not None:
             settings = settings.model_copy(update={"ai_provider": provider.value})
-        return _review(settings, files, output)
+        return _review(settings, files, output, min_severity, limit)
 
     refused = _run(work)
     if refused:
         raise typer.Exit(2)
 
 
-async def _review(settings: Settings, files: list[Path], output: OutputFormat) -> int:
+async def _review(
+    settings: Settings,
+    files: list[Path],
+    output: OutputFormat,
+    min_severity: MinSeverity | None,
+    limit: int | None,
+) -> int:
     contents = [(path, _read(path)) for path in files]  # unreadable paths stop before any write
     refused = 0
     async with open_runtime(settings) as runtime:
@@ -149,7 +179,10 @@ async def _review(settings: Settings, files: list[Path], output: OutputFormat) -
                 refused += 1
                 _error_line(f"{path}: {result.rejection.message}")
                 continue
-            _print_review(review_payload(result), output)
+            payload = review_payload(result)
+            if min_severity is not None or limit is not None:  # else no `omitted` key
+                payload = trimmed(payload, min_severity=min_severity, limit=limit)
+            _print_review(payload, output)
         await runtime.catch_up()
     return refused
 
@@ -169,16 +202,21 @@ def status(
     document: Annotated[
         str | None, typer.Argument(help="Document id, id prefix or file name.")
     ] = None,
+    min_severity: MinSeverityOption = None,
+    limit: LimitOption = None,
 ) -> None:
-    """Store, queue and document status; with DOC, that document's findings."""
+    """Store, queue and document status; with DOC, that document's findings
+    (--min-severity and --limit as for `review`)."""
 
     async def work(settings: Settings) -> None:
+        if document is None and (min_severity is not None or limit is not None):
+            raise UserError("--min-severity and --limit need a DOC")
         async with open_runtime(settings) as runtime:
             await runtime.catch_up()
             if document is None:
                 await _overall_status(runtime)
             else:
-                await _document_status(runtime, document)
+                await _document_status(runtime, document, min_severity, limit)
 
     _run(work)
 
@@ -201,16 +239,23 @@ async def _overall_status(runtime: Runtime) -> None:
     print_documents(stdout, await list_documents(runtime.pool))
 
 
-async def _document_status(runtime: Runtime, reference: str) -> None:
+async def _document_status(
+    runtime: Runtime, reference: str, min_severity: MinSeverity | None, limit: int | None
+) -> None:
     row = await find_document(runtime.pool, reference)
     print_documents(stdout, [row])
     if row.reject_message:
         stdout.print(f"Rejected: {row.reject_message}", markup=False)
-    for finding in await findings_of(runtime.pool, row.id):
+    findings, omitted = select(
+        await findings_of(runtime.pool, row.id), min_severity=min_severity, limit=limit
+    )
+    for finding in findings:
         where = f" — {finding['section']}" if finding["section"] else ""
         stdout.print(
             f"[{finding['status']}] {finding['severity']}: {finding['title']}{where}", markup=False
         )
+    if omitted:
+        stdout.print(f"{omitted} more findings omitted.", markup=False)
 
 
 @app.command()

@@ -32,7 +32,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
 from bot.slack_app import InFlight, build_slack_app
-from bot.slack_jobs import SlackJobs, SlackNotifier
+from bot.slack_jobs import FINDINGS_PAGE_JOB, SlackJobs, SlackNotifier
 from domain.service import ANSWER_JOB, REVIEW_JOB
 from eventstore.jobs import JOBS_CHANNEL
 from eventstore.notifications import Listener
@@ -120,7 +120,11 @@ class Server:
 
         self.worker = JobWorker(
             runtime.jobs,
-            {REVIEW_JOB: jobs.review, ANSWER_JOB: jobs.answer},
+            {
+                REVIEW_JOB: jobs.review,
+                ANSWER_JOB: jobs.answer,
+                FINDINGS_PAGE_JOB: jobs.findings_page,
+            },
             name=f"{socket.gethostname()}-{os.getpid()}",
             concurrency=settings.worker_concurrency,
             wake=listener.wake_event(JOBS_CHANNEL),

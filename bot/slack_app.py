@@ -26,14 +26,18 @@ from bot import metrics
 from bot.observability import bind_correlation
 from bot.runtime import Runtime
 from bot.slack_blocks import (
+    PAGE_ACTION,
     decision_update,
+    pager_update,
     parse_finding_value,
+    parse_page_value,
     reject_reason_modal,
     reviewing_message,
 )
 from bot.slack_commands import SlashCommands
-from bot.slack_jobs import SlackNotifier
+from bot.slack_jobs import FINDINGS_PAGE_JOB, SlackNotifier, page_dedupe_key
 from domain import events as ev
+from domain.correlation import correlation_id
 from domain.document import DocumentError
 from domain.queries import document_in_thread
 from domain.service import AskQuestion, DecideFinding, SubmitDocument
@@ -248,6 +252,39 @@ class SlackHandlers:
                 channel=channel_id, ts=message["ts"], text=message.get("text", ""), blocks=blocks
             )
 
+    @tracked
+    async def next_page(
+        self, *, value: str, user_id: str, channel_id: str, message: dict[str, Any] | None
+    ) -> None:
+        """A click on "Show all"/"Next": queue the page once per review and offset (the job
+        posts it from the latest review), then turn the clicked button into a note."""
+        document_id, offset = parse_page_value(value)
+        document = await self.documents.load(uuid.UUID(document_id))
+        if document.source is None or document.source.channel_id != channel_id:
+            return  # a button replayed into another channel never shows the document
+        if document.latest_analysis is None:
+            return
+        async with self.runtime.store.transaction() as connection:
+            await self.runtime.jobs.enqueue(
+                connection,
+                FINDINGS_PAGE_JOB,
+                {
+                    "document_id": document_id,
+                    "offset": offset,
+                    "correlation_id": correlation_id.get(),
+                },
+                dedupe_key=page_dedupe_key(
+                    document.id, document.latest_analysis.analysis_id, offset
+                ),
+            )
+        if message is not None:
+            await self.client.chat_update(
+                channel=channel_id,
+                ts=message["ts"],
+                text=message.get("text", ""),
+                blocks=pager_update(message["blocks"], user_id),
+            )
+
 
 def build_slack_app(
     runtime: Runtime,
@@ -340,6 +377,16 @@ def build_slack_app(
             user_id=body["user"]["id"],
             channel_id=channel_id,
             message=message or None,
+        )
+
+    @app.action(PAGE_ACTION)
+    async def on_page(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await handlers.next_page(
+            value=action["value"],
+            user_id=body["user"]["id"],
+            channel_id=body["channel"]["id"],
+            message=body.get("message"),
         )
 
     @app.view("reject_reason")

@@ -19,6 +19,7 @@ from bot.terminal import event_details
 from domain.answers import Answer
 from domain.findings import SEVERITIES, Finding
 from domain.queries import DocumentRow
+from domain.report import quoted_and_absent
 from eventstore import RecordedEvent
 
 Message = dict[str, Any]
@@ -26,6 +27,8 @@ Block = dict[str, Any]
 
 ACCEPT_ACTION = "finding_accept"
 REJECT_ACTION = "finding_reject"
+PAGE_ACTION = "findings_page"
+PAGER_BLOCK = "pager"
 REJECT_CALLBACK = "reject_reason"
 REASON_BLOCK = "reason"
 REASON_ACTION = "reason_input"
@@ -38,6 +41,7 @@ MAX_BUTTON_VALUE = 2000
 MAX_FALLBACK_CHARS = 3000
 _MAX_QUOTE_CHARS = 500
 _MAX_PROSE_CHARS = 900
+PAGE_SIZE = 20  # 2 blocks a finding, plus a heading, "Not covered" and the pager: < 50
 
 SEVERITY_EMOJI = {
     "critical": ":red_circle:",
@@ -184,6 +188,60 @@ def parse_finding_value(value: str) -> tuple[str, str]:
     return document_id, finding_id
 
 
+def page_value(document_id: str, offset: int) -> str:
+    """What the "Show all"/"Next" button carries: where the next page starts in the
+    review's `review_order`, never the findings (the click loads the latest review)."""
+    return f"{document_id}|{offset}"
+
+
+def parse_page_value(value: str) -> tuple[str, int]:
+    document_id, separator, offset = value.partition("|")
+    if not separator or not document_id or not offset.isdigit():
+        raise ValueError(f"not a page button value: {value!r}")
+    return document_id, int(offset)
+
+
+def review_order(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The order findings are shown and paged in: quoted (most severe first), then the
+    ones about something missing."""
+    quoted, absent = quoted_and_absent(findings)
+    return [*quoted, *absent]
+
+
+def _pager(document_id: str, offset: int, label: str) -> Block:
+    return {
+        "type": "actions",
+        "block_id": PAGER_BLOCK,
+        "elements": [
+            {
+                "type": "button",
+                "action_id": PAGE_ACTION,
+                "text": _plain(label, MAX_BUTTON_TEXT),
+                "value": page_value(document_id, offset),
+            }
+        ],
+    }
+
+
+def pager_update(blocks: list[dict[str, Any]], user_id: str) -> list[dict[str, Any]]:
+    """The clicked message's blocks with its pager replaced by who asked for the next
+    page, so the button cannot be pressed again."""
+    done = _context(f":arrow_down: Posted below for {_user(user_id)}", block_id=PAGER_BLOCK)
+    return [done if block.get("block_id") == PAGER_BLOCK else block for block in blocks]
+
+
+def _not_covered(findings: Sequence[Mapping[str, Any]]) -> list[list[Block]]:
+    """Absence findings as one list, a line each; one group per section so pagination
+    may split a long list between messages."""
+    lines = [f":mag: *Not covered* ({len(findings)})"]
+    lines += [
+        f"{SEVERITY_EMOJI.get(f['severity'], '')} {escape(shorten(f['title'], 200))}  "
+        f"`{f['severity']}`"
+        for f in findings
+    ]
+    return [[section] for section in _line_sections(lines)]
+
+
 def _buttons(document_id: str, finding_id: str) -> Block:
     value = finding_value(document_id, finding_id)
     return {
@@ -236,13 +294,20 @@ def _finding_blocks(
     return [section, _buttons(document_id, finding["id"])]
 
 
-def _rest_line(rest: Sequence[Mapping[str, Any]], filename: str) -> str:
+def _pager_line(rest: Sequence[Mapping[str, Any]], absent: int, filename: str) -> str:
+    """What *Show all* will post, and the export that gives the whole review as a file."""
     counts = Counter(f["severity"] for f in rest)
     by_severity = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
+    parts = [f"{len(rest)} more quoted ({by_severity})"] if rest else []
+    if absent:
+        parts.append(f"the {absent} not covered in detail")
     return (
-        f"…and {len(rest)} more ({by_severity}): `/docsense export {escape(filename)}` "
-        "for the full report"
+        f"*Show all* posts {' and '.join(parts)} here, with Accept/Reject. {_export_hint(filename)}"
     )
+
+
+def _export_hint(filename: str) -> str:
+    return f"Full list as a file: `/docsense export {escape(filename)}`"
 
 
 def _analysis_footer(analysis: Mapping[str, Any]) -> str:
@@ -270,19 +335,23 @@ def findings_messages(
     decisions: Mapping[str, tuple[str, str]] | None = None,
     shown: int = 8,
 ) -> list[Message]:
-    """The review in its thread: summary, the `shown` most important findings, the rest counted.
+    """The review in its thread: summary, the `shown` most important quoted findings with
+    Accept/Reject, one "Not covered" list of what the document lacks, and a *Show all*
+    button for the rest (paged by `findings_page_message`).
 
     `decisions` maps a finding id to (decision, Slack user id) for findings already
     accepted or rejected, so a re-posted review shows who decided instead of buttons.
     """
     document, analysis = payload["document"], payload["analysis"]
     findings = payload["findings"]
+    quoted, absent = quoted_and_absent(findings)
     decisions = decisions or {}
     summary = (
         f"*{escape(document['filename'])}*: {document['pages']} pages, "
         f"{document['sections']} sections, {document['words']:,} words\n"
-        f"*Score* {analysis['score']:.2f} / 1.00   ·   {len(findings)} findings\n"
-        f"{_counts(analysis['counts'])}"
+        f"*Score* {analysis['score']:.2f} / 1.00   ·   {len(findings)} findings"
+        + (f" ({len(absent)} not covered)" if absent else "")
+        + f"\n{_counts(analysis['counts'])}"
     )
     head = [_header(f"Review: {document['title']}"), _section(summary)]
     if footer := _analysis_footer(analysis):
@@ -292,12 +361,51 @@ def findings_messages(
     else:
         head.append(_divider())
     groups = [head]
-    groups += [_finding_blocks(f, document["id"], decisions.get(f["id"])) for f in findings[:shown]]
-    if rest := findings[shown:]:
-        groups.append([_context(_rest_line(rest, document["filename"]))])
+    groups += [_finding_blocks(f, document["id"], decisions.get(f["id"])) for f in quoted[:shown]]
+    if absent:
+        groups += _not_covered(absent)
+    rest = quoted[shown:]
+    if rest or absent:
+        groups.append(
+            [
+                _context(_pager_line(rest, len(absent), document["filename"])),
+                _pager(document["id"], min(shown, len(quoted)), "Show all"),
+            ]
+        )
     counts = ", ".join(f"{analysis['counts'].get(s, 0)} {s}" for s in SEVERITIES)
     fallback = f"Review of {document['title']}: score {analysis['score']:.2f}; {counts}"
     return _paginate(fallback, groups)
+
+
+def findings_page_message(
+    payload: Mapping[str, Any],
+    offset: int,
+    *,
+    decisions: Mapping[str, tuple[str, str]] | None = None,
+    size: int = PAGE_SIZE,
+) -> Message | None:
+    """Findings `offset` to `offset + size` of the review in `review_order`, each with
+    Accept/Reject, and a *Next* button while more are left; None past the end (the
+    review changed since the button was posted)."""
+    document = payload["document"]
+    ordered = review_order(payload["findings"])
+    page = ordered[offset : offset + size]
+    if not page:
+        return None
+    decisions = decisions or {}
+    end = offset + len(page)
+    heading = f"*{escape(document['title'])}*: findings {offset + 1}–{end} of {len(ordered)}"
+    blocks = [_context(heading)]
+    quoted, absent = quoted_and_absent(page)
+    for finding in quoted:
+        blocks += _finding_blocks(finding, document["id"], decisions.get(finding["id"]))
+    if absent:
+        blocks.append(_section(":mag: *Not covered*"))
+    for finding in absent:
+        blocks += _finding_blocks(finding, document["id"], decisions.get(finding["id"]))
+    if left := len(ordered) - end:
+        blocks.append(_pager(document["id"], end, f"Next {min(left, size)} of {left}"))
+    return _message(f"{document['title']}: findings {offset + 1}–{end} of {len(ordered)}", blocks)
 
 
 def decision_update(
@@ -353,7 +461,9 @@ def version_diff_messages(
     version: int | None = None,
     shown: int = 8,
 ) -> list[Message]:
-    """A new upload in a reviewed thread: what got fixed, what is new (with buttons), what stays."""
+    """A new upload in a reviewed thread: what got fixed, what is new (quoted findings with
+    buttons, absences as one "Not covered" list), what stays, and *Show all* for the
+    whole review of this version."""
     document, analysis = payload["document"], payload["analysis"]
     name = f"Version {version}" if version else "New version"
     tally = f"{len(resolved)} resolved, {len(new)} new, {len(persisting)} persisting"
@@ -368,16 +478,23 @@ def version_diff_messages(
         lines = [":white_check_mark: *Resolved*"]
         lines += [f"• ~{escape(shorten(f.title, 200))}~" for f in resolved]
         groups.append(_line_sections(lines))
+    quoted, absent = quoted_and_absent([f.model_dump(mode="json") for f in new])
     if new:
         groups.append([_divider(), _section(":new: *New in this version*")])
-        groups += [
-            _finding_blocks(f.model_dump(mode="json"), document["id"], None) for f in new[:shown]
-        ]
-        if rest := [f.model_dump(mode="json") for f in new[shown:]]:
-            groups.append([_context(_rest_line(rest, document["filename"]))])
+        groups += [_finding_blocks(f, document["id"], None) for f in quoted[:shown]]
+        if absent:
+            groups += _not_covered(absent)
     if persisting:
         titles = ", ".join(escape(shorten(f.title, 80)) for f in persisting)
         groups.append([_context(f":hourglass: *Still open:* {titles}")])
+    if total := len(payload["findings"]):
+        rest = len(quoted[shown:])
+        more = f"{rest} more new quoted findings not shown. " if rest else ""
+        line = (
+            f"{more}*Show all* posts the {total} findings of this version here, with "
+            f"Accept/Reject. {_export_hint(document['filename'])}"
+        )
+        groups.append([_context(line), _pager(document["id"], 0, "Show all")])
     return _paginate(f"{name} of {document['title']}: {tally}", groups)
 
 

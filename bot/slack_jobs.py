@@ -22,17 +22,35 @@ from bot.slack_blocks import (
     answer_message,
     failure_message,
     findings_messages,
+    findings_page_message,
     refusal_message,
     version_diff_messages,
 )
 from bot.slack_files import DownloadRefused, download
 from domain import events as ev
 from domain.answers import Answer, Citation
+from domain.document import Document
 from domain.report import review_payload
 from domain.service import DocumentService, Review, ReviewDocument
 from eventstore.worker import JobContext, PermanentJobError
 
 log = structlog.get_logger(__name__)
+# A click on "Show all"/"Next": queued once per review and page (the dedupe key), so a
+# double click or a click on two replicas posts the page once.
+FINDINGS_PAGE_JOB = "post-findings-page"
+
+
+def page_dedupe_key(document_id: UUID, analysis_id: UUID, offset: int) -> str:
+    return f"findings-page:{document_id}:{analysis_id}:{offset}"
+
+
+def decisions_of(document: Document) -> dict[str, tuple[str, str]]:
+    """Decided findings as (decision, who), so a posted finding shows them, not buttons."""
+    return {
+        finding_id: (status, document.decided_by[finding_id])
+        for finding_id, status in document.findings.items()
+        if status != "open"
+    }
 
 
 class SlackNotifier:
@@ -206,12 +224,6 @@ class SlackJobs:
     ) -> None:
         assert review.analysis is not None
         data = review_payload(review)
-        document = review.document
-        decisions = {
-            finding_id: (status, document.decided_by[finding_id])
-            for finding_id, status in document.findings.items()
-            if status != "open"
-        }
         if (
             previous is not None
             and previous.analysis_id != review.analysis.analysis_id
@@ -227,13 +239,37 @@ class SlackJobs:
                 version=review.document.file_versions,
             )
         else:
-            messages = findings_messages(data, decisions=decisions)
+            messages = findings_messages(data, decisions=decisions_of(review.document))
         await self.notifier.post_all(
             review.document.id,
             f"findings:{review.analysis.analysis_id}",
             messages,
             channel=payload["channel_id"],
             thread_ts=payload["thread_ts"],
+        )
+
+    async def findings_page(self, context: JobContext) -> None:
+        """The next page of the latest review, in the thread where the document was
+        shared; a page the review no longer has (it changed since the click) is skipped."""
+        payload = context.job.payload
+        bind_correlation(payload.get("correlation_id"))
+        document_id, offset = UUID(payload["document_id"]), int(payload["offset"])
+        review = await self.documents.latest_review(document_id)
+        if review is None:
+            return
+        source = review.document.source
+        message = findings_page_message(
+            review_payload(review), offset, decisions=decisions_of(review.document)
+        )
+        if message is None or source is None or source.channel_id is None:
+            return
+        assert review.analysis is not None
+        await self.notifier.post_once(
+            document_id,
+            f"page:{review.analysis.analysis_id}:{offset}",
+            channel=source.channel_id,
+            thread_ts=source.thread_ts,
+            message=message,
         )
 
     async def answer(self, context: JobContext) -> None:

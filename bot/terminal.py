@@ -13,6 +13,7 @@ from rich.text import Text
 from domain.events import QuestionAnswered
 from domain.findings import SEVERITIES
 from domain.queries import DocumentRow
+from domain.report import quoted_and_absent
 from eventstore import RecordedEvent
 
 SEVERITY_STYLES = {
@@ -59,34 +60,45 @@ def print_review(console: Console, payload: dict[str, Any]) -> None:
     if analysis.get("note"):
         header.append(f"\n{analysis['note']}", style="bold yellow")
     console.print(Panel(header, title="DocSense review", expand=False))
-    for number, finding in enumerate(payload["findings"], start=1):
-        severity = finding["severity"]
-        title = Text.assemble(
-            (f"{number:>2}. ", "dim"),
-            (f" {severity.upper()} ", SEVERITY_STYLES[severity]),
-            " ",
-            (finding["title"], "bold"),
-            (f"  [{finding['rule']}]", "dim"),
-        )
-        parts: list[Any] = [title]
+    quoted, absent = quoted_and_absent(payload["findings"])
+    for number, finding in enumerate(quoted, start=1):
         evidence = finding["evidence"]
-        if evidence:
-            where = evidence["section"] + (f", p. {evidence['page']}" if evidence["page"] else "")
-            quote = " ".join(evidence["quote"].split())
-            parts.append(
+        where = evidence["section"] + (f", p. {evidence['page']}" if evidence["page"] else "")
+        quote = " ".join(evidence["quote"].split())
+        console.print(
+            Group(
+                _finding_line(finding, f"{number:>2}. "),
                 Padding(
                     Text.assemble(
                         ("“", "dim"), (quote, "italic"), ("”  ", "dim"), (f"— {where}", "dim")
                     ),
                     (0, 0, 0, 4),
-                )
+                ),
+                Padding(Text(finding["detail"]), (0, 0, 0, 4)),
+                Padding(Text.assemble(("→ ", "green"), finding["suggestion"]), (0, 0, 0, 4)),
             )
-        parts.append(Padding(Text(finding["detail"]), (0, 0, 0, 4)))
-        parts.append(Padding(Text.assemble(("→ ", "green"), finding["suggestion"]), (0, 0, 0, 4)))
-        console.print(Group(*parts))
+        )
         console.print()
-    if not payload["findings"]:
+    if absent:
+        console.print(Text(f"Not covered ({len(absent)})", style="bold"))
+        for finding in absent:
+            console.print(_finding_line(finding, "  • "))
+        console.print()
+    if payload.get("omitted"):
+        console.print(f"{_plural(payload['omitted'], 'finding')} omitted.", style="dim")
+    elif not payload["findings"]:
         console.print("No findings: the document covers the checklist.", style="green")
+
+
+def _finding_line(finding: dict[str, Any], prefix: str) -> Text:
+    severity = finding["severity"]
+    return Text.assemble(
+        (prefix, "dim"),
+        (f" {severity.upper()} ", SEVERITY_STYLES[severity]),
+        " ",
+        (finding["title"], "bold"),
+        (f"  [{finding['rule']}]", "dim"),
+    )
 
 
 def print_answer(console: Console, answer: QuestionAnswered) -> None:

@@ -168,3 +168,78 @@ def test_ask_answers_from_the_document_with_a_quote(database_dsn: str) -> None:
     assert "answered by rules" in result.stdout
     timeline = _run(database_dsn, "history", "momentum_strategy.md")
     assert "QuestionAsked" in timeline.stdout and "QuestionAnswered" in timeline.stdout
+
+
+def test_min_severity_and_limit_trim_what_is_printed(database_dsn: str) -> None:
+    spec = str(EXAMPLES / "momentum_strategy.md")
+    full = json.loads(_run(database_dsn, "review", "-f", "json", spec).stdout)
+    assert "omitted" not in full, "without the flags the JSON keeps its shape"
+    total = len(full["findings"])
+    severe = [f for f in full["findings"] if f["severity"] in ("critical", "high")]
+    assert 2 < len(severe) < total
+
+    result = _run(database_dsn, "review", "-f", "json", "--min-severity", "high", spec)
+    assert result.returncode == 0, result.stderr
+    trimmed = json.loads(result.stdout)
+    assert trimmed["findings"] == severe and trimmed["omitted"] == total - len(severe)
+    assert trimmed["document"] == full["document"]
+    assert trimmed["analysis"]["counts"] == full["analysis"]["counts"]
+
+    limited = json.loads(_run(database_dsn, "review", "-f", "json", "--limit", "2", spec).stdout)
+    assert limited["findings"] == full["findings"][:2] and limited["omitted"] == total - 2
+
+    markdown = _run(database_dsn, "review", "-f", "markdown", "--limit", "2", spec).stdout
+    assert f"- **Shown:** 2 of {total} findings ({total - 2} omitted)" in markdown
+    assert markdown.count("<sub>") == 2, "one <sub> line per finding"
+
+    text = _run(database_dsn, "review", "--min-severity", "critical", spec).stdout
+    critical = sum(f["severity"] == "critical" for f in full["findings"])
+    assert f"{total - critical} findings omitted." in text
+    assert "HIGH" not in text and "CRITICAL" in text
+
+
+def test_absences_are_listed_as_not_covered_after_the_quoted_findings(database_dsn: str) -> None:
+    spec = str(EXAMPLES / "momentum_strategy.md")
+    findings = json.loads(_run(database_dsn, "review", "-f", "json", spec).stdout)["findings"]
+    absent = [f for f in findings if f["evidence"] is None]
+    assert absent, "the example lacks some of the checklist"
+
+    markdown = _run(database_dsn, "review", "-f", "markdown", spec).stdout
+    tail = markdown.split(f"## Not covered ({len(absent)})\n", 1)[1]
+    assert "### " not in tail and "> " not in tail, "nothing quoted after the list"
+    for finding in absent:
+        assert f"- **{finding['severity']}** {finding['title']} — " in tail
+        assert f"### {finding['title']}\n" not in markdown
+
+    text = _run(database_dsn, "review", spec).stdout
+    listed = text.split(f"Not covered ({len(absent)})", 1)[1]
+    assert "“" not in listed and all(f["title"][:30] in listed for f in absent)
+
+
+def test_status_of_a_document_takes_the_same_flags(database_dsn: str) -> None:
+    _run(database_dsn, "review", str(EXAMPLES / "momentum_strategy.md"))
+    one = _run(database_dsn, "status", "momentum_strategy.md", "--limit", "2")
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.count("[open] ") == 2 and "more findings omitted." in one.stdout
+    severe = _run(database_dsn, "status", "momentum_strategy.md", "--min-severity", "critical")
+    assert "[open] critical:" in severe.stdout and "[open] high:" not in severe.stdout
+    overall = _run(database_dsn, "status", "--limit", "2")
+    assert overall.returncode == 2
+    assert overall.stderr == "docsense: --min-severity and --limit need a DOC\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--min-severity", "severe"], "'severe' is not one of 'critical', 'high'"),
+        (["--limit", "-1"], "'--limit': Input should be greater than or equal to 0"),
+        (["--limit", "many"], "'--limit': Input should be a valid integer"),
+    ],
+)
+def test_bad_trim_values_are_usage_errors(
+    database_dsn: str, args: list[str], complaint: str
+) -> None:
+    result = _run(database_dsn, "review", str(EXAMPLES / "momentum_strategy.md"), *args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert complaint in " ".join(result.stderr.replace("│", " ").split())
+    assert "Traceback" not in result.stderr

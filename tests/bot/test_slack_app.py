@@ -336,6 +336,62 @@ async def test_accept_and_reject_buttons_record_decisions(
     assert ("FindingRejected", "Covered by the runbook") in events
 
 
+def _pager_value(call: Call) -> str:
+    [value] = [
+        element["value"]
+        for block in blocks_of(call)
+        if block.get("block_id") == "pager"
+        for element in block["elements"]
+    ]
+    return value
+
+
+async def test_show_all_posts_the_next_findings_in_the_thread_once(
+    app: App, slack: FakeSlack
+) -> None:
+    channel = _channel()
+    ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
+    findings = (await reviewed(slack, channel))[1]
+    value = _pager_value(findings)
+    shown = sum(
+        b["block_id"].startswith("finding:") for b in blocks_of(findings) if "block_id" in b
+    )
+    message = {
+        "ts": findings.response["ts"],
+        "text": findings.params["text"],
+        "blocks": blocks_of(findings),
+    }
+    click = block_actions(
+        "findings_page", value, USER_ID, channel, message["ts"], message=message, thread_ts=ts
+    )
+    before = len(posts(slack, channel))
+    started = time.monotonic()
+    first, double = await asyncio.gather(app.form(click), app.form(click))
+    assert first.status == double.status == 200
+    assert time.monotonic() - started < 3
+    page = (await until(lambda: posts(slack, channel)[before:]))[0]
+    assert page.params["thread_ts"] == ts
+    assert f"findings {shown + 1}–" in text_of(page)
+    assert "finding_accept" in text_of(page)
+    update = await until(
+        lambda: [c for c in slack.calls_to("chat.update") if c.params.get("channel") == channel]
+    )
+    assert "Posted below for" in text_of(update[-1]) and "findings_page" not in text_of(update[-1])
+    await asyncio.sleep(1.0)
+    assert len(posts(slack, channel)) == before + 1, "a double click posts the page once"
+
+
+async def test_show_all_from_another_channel_shows_nothing(app: App, slack: FakeSlack) -> None:
+    home, elsewhere = _channel(), _channel()
+    ts, _ = await upload(app, slack, home, "momentum_strategy.md", SPEC)
+    value = _pager_value((await reviewed(slack, home))[1])
+    before = len(posts(slack, home))
+    await app.form(block_actions("findings_page", value, USER_ID, elsewhere, ts, thread_ts=ts))
+    await asyncio.sleep(1.0)
+    assert posts(slack, elsewhere) == [] and len(posts(slack, home)) == before
+    assert [c for c in slack.calls_to("chat.update") if c.params.get("channel") == elsewhere] == []
+
+
 REFUSALS = {
     "sheet.xlsx": (b"PK\x03\x04 not really a sheet", {}, "unsupported_type"),
     "broken.pdf": (b"%PDF-1.4 broken", {}, "corrupt"),

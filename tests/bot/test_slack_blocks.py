@@ -100,12 +100,38 @@ def _assert_within_limits(messages: list[dict[str, Any]]) -> None:
 
 
 def _buttons(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Accept/Reject buttons."""
     return [
         element
         for message in messages
         for block in message["blocks"]
         if block["type"] == "actions"
         for element in block["elements"]
+        if element["action_id"] != sb.PAGE_ACTION
+    ]
+
+
+def _pagers(messages: list[dict[str, Any]]) -> list[str]:
+    """The values of the "Show all"/"Next" buttons."""
+    return [
+        element["value"]
+        for message in messages
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == sb.PAGE_ACTION
+    ]
+
+
+def _absent(n: int, severity: str = "high") -> dict[str, Any]:
+    return _finding(n, severity, title=f"Missing {n}: no kill switch", evidence=None)
+
+
+def _finding_ids(message: dict[str, Any]) -> list[str]:
+    return [
+        b["block_id"].removeprefix("finding:")
+        for b in message["blocks"]
+        if b.get("block_id", "").startswith("finding:")
     ]
 
 
@@ -131,9 +157,10 @@ def test_summary_counts_and_most_important_findings_first() -> None:
     first = next(b for b in blocks if b.get("block_id") == "finding:f0001")["text"]["text"]
     assert ">Signals above the threshold 1 are traded." in first
     assert "3 Signal, page 4" in first and "State the threshold" in first and "critical" in first
-    rest = blocks[-1]["elements"][0]["text"]
-    assert rest.startswith("…and 8 more (8 medium)")
-    assert "`/docsense export momentum.pdf`" in rest
+    rest = blocks[-2]["elements"][0]["text"]
+    assert rest.startswith("*Show all* posts 8 more quoted (8 medium) here")
+    assert "Full list as a file: `/docsense export momentum.pdf`" in rest
+    assert _pagers(messages) == [f"{DOC_ID}|3"]
     assert "1 critical" in messages[0]["text"]
 
 
@@ -224,7 +251,94 @@ def test_document_text_is_escaped_and_entities_are_never_cut() -> None:
 def test_no_findings_says_so() -> None:
     messages = sb.findings_messages(_payload([]))
     assert "No findings" in json.dumps(messages)
-    assert _buttons(messages) == []
+    assert _buttons(messages) == [] and _pagers(messages) == []
+
+
+def test_absences_are_one_not_covered_list_after_the_quoted_findings() -> None:
+    findings = [_absent(1, "critical"), _finding(2, "high"), _absent(3, "medium"), _finding(4)]
+    [message] = sb.findings_messages(_payload(findings))
+    blocks = message["blocks"]
+    assert _finding_ids(message) == ["f0002", "f0004"]
+    assert "(2 not covered)" in blocks[1]["text"]["text"]
+    [listed] = [b for b in blocks if "*Not covered*" in json.dumps(b)]
+    last_quoted = max(i for i, b in enumerate(blocks) if b.get("block_id") == "decide:f0004")
+    assert blocks.index(listed) > last_quoted
+    assert listed["text"]["text"] == (
+        ":mag: *Not covered* (2)\n"
+        ":red_circle: Missing 1: no kill switch  `critical`\n"
+        ":large_yellow_circle: Missing 3: no kill switch  `medium`"
+    )
+    assert {b["value"] for b in _buttons([message])} == {f"{DOC_ID}|f0002", f"{DOC_ID}|f0004"}
+    # every quoted finding is shown, so Show all starts at the absences, for Accept/Reject
+    assert _pagers([message]) == [f"{DOC_ID}|2"]
+    assert "the 2 not covered in detail" in blocks[-2]["elements"][0]["text"]
+
+
+def test_a_short_review_has_no_show_all() -> None:
+    [message] = sb.findings_messages(_payload([_finding(n) for n in range(5)]))
+    assert _pagers([message]) == [] and "pager" not in json.dumps(message)
+    assert _finding_ids(message) == [f"f{n:04d}" for n in range(5)]
+
+
+def test_show_all_pages_through_quoted_then_absent_within_slack_limits() -> None:
+    findings = [
+        _finding(
+            n,
+            SEVERITIES[n * 5 // 45],
+            title="T" * 400,
+            suggestion="Fix & <check> " * 300,
+            evidence={"quote": "word " * 2000, "section": "S" * 300, "page": n},
+        )
+        for n in range(45)
+    ] + [_absent(n, "low") for n in range(45, 50)]
+    payload = _payload(findings, title="X" * 400)
+    first = sb.findings_messages(payload, shown=6)
+    _assert_within_limits(first)
+    assert len(first) == 1 and _finding_ids(first[0]) == [f"f{n:04d}" for n in range(6)]
+    assert _pagers(first) == [f"{DOC_ID}|6"]
+
+    page = sb.findings_page_message(payload, 6, decisions={"f0007": ("accepted", "U5")})
+    assert page is not None
+    _assert_within_limits([page])
+    assert _finding_ids(page) == [f"f{n:04d}" for n in range(6, 26)]
+    assert "findings 7–26 of 50" in page["blocks"][0]["elements"][0]["text"]
+    assert "✅ Accepted by <@U5>" in json.dumps(page, ensure_ascii=False)
+    assert f"{DOC_ID}|f0007" not in [b["value"] for b in _buttons([page])]
+    assert _pagers([page]) == [f"{DOC_ID}|26"]
+    assert page["blocks"][-1]["elements"][0]["text"]["text"] == "Next 20 of 24"
+
+    last = sb.findings_page_message(payload, 40)
+    assert last is not None
+    _assert_within_limits([last])
+    assert _finding_ids(last) == [f"f{n:04d}" for n in range(40, 50)]
+    heading = next(i for i, b in enumerate(last["blocks"]) if "*Not covered*" in json.dumps(b))
+    assert last["blocks"][heading + 1]["block_id"] == "finding:f0045"
+    assert "Missing from the whole document" in _first_finding(
+        {"blocks": [last["blocks"][heading + 1]]}
+    )
+    assert len(_buttons([last])) == 20 and _pagers([last]) == []
+    assert sb.findings_page_message(payload, 50) is None
+
+
+def test_page_button_value_round_trips_and_rejects_others() -> None:
+    assert sb.parse_page_value(sb.page_value(DOC_ID, 26)) == (DOC_ID, 26)
+    for bad in ("no-separator", f"{DOC_ID}|f0001", f"{DOC_ID}|-1", "|3"):
+        with pytest.raises(ValueError):
+            sb.parse_page_value(bad)
+
+
+def test_pager_update_replaces_only_the_button() -> None:
+    findings = [_finding(n) for n in range(10)]
+    blocks = sb.findings_messages(_payload(findings))[0]["blocks"]
+    updated = sb.pager_update(blocks, "U9")
+    assert len(updated) == len(blocks)
+    assert updated[-1] == {
+        "type": "context",
+        "block_id": "pager",
+        "elements": [{"type": "mrkdwn", "text": ":arrow_down: Posted below for <@U9>"}],
+    }
+    assert updated[:-1] == blocks[:-1]
+    assert _pagers([{"blocks": updated}]) == []
 
 
 def test_decision_update_replaces_only_that_findings_buttons() -> None:
@@ -280,7 +394,19 @@ def test_version_diff_lists_resolved_new_and_persisting() -> None:
     assert "~Finding 1: the threshold has no value~" in dumped
     assert [b["value"] for b in _buttons(messages)] == [f"{DOC_ID}|f0004"] * 2
     assert "Finding 11" in dumped
+    assert _pagers(messages) == [f"{DOC_ID}|0"]  # the whole review of this version
     _assert_within_limits(messages)
+
+
+def test_version_diff_lists_new_absences_as_not_covered_without_buttons() -> None:
+    absent = Finding(**_absent(5))
+    messages = sb.version_diff_messages(
+        _payload([_finding(4), _absent(5)]), resolved=[], new=[_model(4), absent], persisting=[]
+    )
+    dumped = json.dumps(messages)
+    assert ":mag: *Not covered* (1)" in dumped and "Missing 5: no kill switch" in dumped
+    assert "finding:f0005" not in dumped
+    assert [b["value"] for b in _buttons(messages)] == [f"{DOC_ID}|f0004"] * 2
 
 
 def test_version_diff_with_many_resolved_stays_within_limits() -> None:
