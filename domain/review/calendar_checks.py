@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from domain.review.checklist import EXCHANGES, RULES_BY_ID
 from domain.review.context import Context
@@ -83,6 +84,17 @@ def review_calendar(context: Context) -> Iterator[Draft]:
     yield from _alignment(context)
 
 
+# "N trading days" anywhere fixes the document's convention for every window in it.
+_COUNTED_ANYWHERE = re.compile(
+    r"\b\d+\s+(?:[A-Z][\w&]*\s+)?(?:trading|business|exchange)\s+days\b|\btrading[- ]day\b|"
+    r"\bbusiness[- ]days?\b|\btrading sessions\b"
+)
+# "1-month implied volatility", "3-month forward": an instrument's tenor, not a lookback.
+_TENOR = re.compile(
+    r"\b\d+[- ](?:day|week|month|year)s?\s+(?:implied|forwards?|futures|options?|"
+    r"deposits?|bills?|rates?|tenor|maturity|swaps?|LIBOR|OIS)\b",
+    re.IGNORECASE,
+)
 _COUNTED_IN_SENTENCE = re.compile(
     r"\b\d+\s+(?:[A-Z][\w&]*\s+)?(?:trading|business|exchange|calendar)\s+days\b|"
     r"\b(?:[A-Z][\w&]*\s+)?(?:trading\s+)?sessions\b[^.\n]{0,20}\d|\d+\s+(?:[A-Z][\w&]*\s+)?sessions\b"
@@ -90,8 +102,19 @@ _COUNTED_IN_SENTENCE = re.compile(
 
 
 def _day_counts(context: Context) -> Iterator[Draft]:
-    if context.document.search(_DAY_CONVENTION):
+    """One finding for the document's first ambiguous window, listing the others: the
+    convention is missing once, not once per window."""
+    if context.document.search(_DAY_CONVENTION) or context.document.search(_COUNTED_ANYWHERE):
         return
+    drafts = list(_ambiguous_windows(context))
+    if not drafts:
+        return
+    first = drafts[0]
+    others = ", ".join(dict.fromkeys(f"'{d.title.split(chr(39))[1]}'" for d in drafts[1:]))
+    yield replace(first, detail=f"{first.detail} Also: {others}." if others else first.detail)
+
+
+def _ambiguous_windows(context: Context) -> Iterator[Draft]:
     for sentence in context.sentences_for(_PERIOD):
         text = sentence.section.text
         for match in _PERIOD.finditer(text, sentence.start, sentence.end):
@@ -108,13 +131,14 @@ def _day_counts(context: Context) -> Iterator[Draft]:
                 continue
             if unit == "day" and _EXCHANGE.search(sentence.text):
                 continue
-            if _COUNTED_IN_SENTENCE.search(sentence.text):
+            if _COUNTED_IN_SENTENCE.search(sentence.text) or _TENOR.search(sentence.text):
                 # "the 12-month return, counted as 252 NYSE trading days" states its count.
                 continue
             words = match.group()
             if unit == "day":
                 title = f"'{words}' does not say trading or calendar days"
-                why = "60 calendar days is about 42 trading days"
+                days = int(re.sub(r"\D", "", words) or 60)
+                why = f"{days} calendar days is about {round(days * 252 / 365)} trading days"
             else:
                 title = f"'{words}' window does not say how it is counted"
                 why = (
@@ -186,6 +210,13 @@ def _roll(context: Context, sentence: Span, match: re.Match[str]) -> Draft:
     )
 
 
+_MARKET_DATA = re.compile(
+    r"\b(?:returns?|prices?|data|series|closes|quotes|fixings?|align\w*|correlat\w*|"
+    r"combin\w*|signals?)\b",
+    _I,
+)
+
+
 def _alignment(context: Context) -> Iterator[Draft]:
     if not _no_time_zone(context):
         return
@@ -194,6 +225,8 @@ def _alignment(context: Context) -> Iterator[Draft]:
         regions = sum(1 for p in patterns if p is not _ALIGNMENT and p.search(sentence.text))
         aligned = _ALIGNMENT in patterns and _ALIGNMENT.search(sentence.text)
         score = regions + (2 if aligned else 0)
+        if not aligned and not _MARKET_DATA.search(sentence.text):
+            continue  # "clients across Europe and Asia" combines no data
         if score >= 2 and (best is None or score > best[0]):
             best = (score, sentence)
     if best is None:

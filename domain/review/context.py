@@ -20,6 +20,11 @@ _BACKGROUND = re.compile(
     r"hypothesis)\b",
     re.IGNORECASE,
 )
+_NARRATIVE = re.compile(
+    r"\b(?:limitations?|results?|discussion|conclusions?|findings|literature|related work|"
+    r"performance|references|acknowledg\w+)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[a-z][a-z0-9-]+")
 _STOP = frozenset(
     re.findall(
@@ -124,6 +129,10 @@ class Context:
     def section_text(self, section_id: str | None) -> SectionText | None:
         index = self.order.get(section_id or "")
         return None if index is None else self.sections[index]
+
+    def is_narrative(self, section: Section) -> bool:
+        """Results, limitations and discussion report what happened; they set no rules."""
+        return _NARRATIVE.search(section.title) is not None
 
     def is_background(self, section: Section) -> bool:
         """Introductory prose, where vague wording costs less than in a rule."""

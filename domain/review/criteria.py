@@ -23,6 +23,17 @@ from domain.review.vague import role, subject
 
 _I = re.IGNORECASE
 
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    rule: str
+    category: Category
+    title: str
+    detail: str
+    suggestion: str
+    confidence: float = 0.6
+
+
 QUALIFIERS = lexicon("judgement_qualifiers")
 QUANTITIES = lexicon("measurable_quantities")
 _JUDGEMENT = re.compile(
@@ -61,7 +72,7 @@ _SIZE_PINNED = re.compile(
 _CONTROL = re.compile(
     r"\b(?P<n>stop[- ]loss(?:es)?|stop losses|take[- ]profits?|trailing stops?|loss limits?|"
     r"drawdown limits?|position limits?|exposure limits?|risk limits?|concentration limits?|"
-    r"volatility targets?|target volatility|leverage limits?|hedge ratios?)\b",
+    r"volatility targets?|target volatility|leverage limits?)\b",
     _I,
 )
 # An action whose size decides the portfolio: "tilt weights toward", "leverage is adjusted".
@@ -80,6 +91,52 @@ _WINDOWLESS = re.compile(
     r"median|volatility|range|levels?|highs?|lows?|norms?)|moving averages?|rolling windows?)\b",
     _I,
 )
+# Discretion: who decides, when, within which bounds, is left open.
+_DISCRETION = re.compile(
+    r"\b(?P<n>at (?:the |its |their |his |her )?(?:sole |absolute |full )?(?:[\w']+ )?discretion"
+    r"(?: of [\w' ]{1,40}?)?|discretionary (?:basis|decision|override|adjustments?)|"
+    r"may (?:be )?(?:override|overridden|overrule\w*)|in exceptional circumstances|"
+    r"where (?:appropriate|applicable|necessary|relevant|possible)|if (?:necessary|needed|"
+    r"appropriate|required)|as (?:deemed|considered|judged) (?:appropriate|necessary|fit)|"
+    r"(?:is|are) judged to be|reserves? the right|on a case[- ]by[- ]case basis|"
+    r"as (?:needed|appropriate|applicable))\b",
+    _I,
+)
+_DISCRETION_KIND = _Kind(
+    "discretion-undefined",
+    "ambiguous_methodology",
+    "Discretion is left open: '{match}'",
+    "'{match}' hands the decision to someone's judgement without saying who decides, on what "
+    "criteria, within which bounds, and how the decision is recorded; the rule cannot be "
+    "reproduced or audited.",
+    "Replace the discretion with the rule it stands for, or name who may exercise it, the "
+    "limits, and how each use is recorded and reviewed.",
+)
+# A judgement stated as a predicate: "costs are judged to be excessive", "markets are
+# unusually volatile".
+_PREDICATE = re.compile(
+    r"\b(?:is|are|be|being|becomes?|deemed|considered|judged to be|seems?)\s+"
+    r"(?:(?:unusually|exceptionally|abnormally|excessively|very|too|sufficiently|particularly)\s+)?"
+    r"(?P<n>excessive|volatile|illiquid|elevated|extreme|unusual|abnormal|stressed|adverse|"
+    r"expensive|cheap|overvalued|undervalued|attractive|crowded|unfavourable|unfavorable)\b|"
+    r"\b(?P<n2>(?:unusually|exceptionally|abnormally|excessively) [a-z]+)\b",
+    _I,
+)
+# "the customary venues", "the usual order types": practice named but not written down.
+_CUSTOMARY = re.compile(
+    r"\b(?P<n>(?:customary|usual|normal|typical|conventional|standard|common) (?:[a-z-]+ )?"
+    r"(?:venues?|order types?|practices?|methods?|methodology|methodologies|conventions?|"
+    r"procedures?|approach|process|models?|assumptions?|sources?|brokers?|channels?))\b",
+    _I,
+)
+_CUSTOMARY_KIND = _Kind(
+    "practice-not-stated",
+    "ambiguous_methodology",
+    "'{match}' is not stated",
+    "'{match}' points at a practice the reader is expected to know; practices differ between "
+    "desks and providers, so what is actually done is undefined.",
+    "Name them: the venues, order types, methods or sources used, and where they are documented.",
+)
 _MONITORED = re.compile(
     r"\b(?:is|are) (?P<n>monitored|tracked|watched|observed|checked|supervised)\b", _I
 )
@@ -94,16 +151,6 @@ _INVOLVED = re.compile(
     _I,
 )
 _EXCLUSION = re.compile(r"\bexclu\w*|\bscreen(?:ed|s)? out\b|\bineligible\b|\bprohibit\w*", _I)
-
-
-@dataclass(frozen=True, slots=True)
-class _Kind:
-    rule: str
-    category: Category
-    title: str
-    detail: str
-    suggestion: str
-    confidence: float = 0.6
 
 
 _JUDGEMENT_KIND = _Kind(
@@ -187,14 +234,11 @@ _INVOLVED_KIND = _Kind(
 )
 
 
-_NARRATIVE = re.compile(
-    r"\b(?:limitations?|results?|discussion|conclusions?|findings|literature|related work|"
-    r"performance|references|acknowledg\w+)\b",
-    _I,
-)
 # Measures a rule is decided on whose estimation must be stated: window, frequency, method.
 _MEASURE = re.compile(
-    r"\b(?P<n>volatility|beta|correlations?|tracking error|momentum|liquidity)\b", _I
+    r"(?<!smart )(?<!smart-)\b(?P<n>volatility|beta|correlations?|tracking error|momentum|"
+    r"liquidity)\b",
+    _I,
 )
 _MEASURED = re.compile(
     r"\d+(?:\s+[A-Z]\w*)?[- ]?(?:trading[- ]|business[- ]|calendar[- ])?(?:days?|weeks?|"
@@ -225,7 +269,9 @@ def review_measures(context: Context) -> Iterator[Draft]:
                 described |= {m.lower() for m in _MEASURE.findall(sentence.text)}
     reported: set[str] = set()
     for sentence in context.sentences_for(_MEASURE):
-        if role(context, sentence.section) == "background":
+        if role(context, sentence.section) == "background" or context.is_narrative(
+            sentence.section
+        ):
             continue
         for match in _MEASURE.finditer(sentence.section.text, sentence.start, sentence.end):
             name = match.group("n").lower().rstrip("s")
@@ -237,7 +283,8 @@ def review_measures(context: Context) -> Iterator[Draft]:
 
 def review_criteria(context: Context) -> Iterator[Draft]:
     patterns = (
-        _JUDGEMENT, _BOUND, _TERM_OF_ART, _CONTROL, _ACTION, _MONITORED, _INVOLVED, _WINDOWLESS
+        _JUDGEMENT, _BOUND, _TERM_OF_ART, _CONTROL, _ACTION, _MONITORED, _INVOLVED, _WINDOWLESS,
+        _DISCRETION, _PREDICATE, _CUSTOMARY,
     )  # fmt: skip
     terms_pinned = _pinned_terms(context)
     for sentence, possible in context.screen(*patterns):
@@ -245,7 +292,7 @@ def review_criteria(context: Context) -> Iterator[Draft]:
         if section_role == "background":
             # Prose may introduce a term of art, but it is not where rules are stated.
             possible = [p for p in possible if p is _TERM_OF_ART]
-        if _NARRATIVE.search(sentence.section.title):
+        if context.is_narrative(sentence.section):
             # Results, limitations and discussion report what happened; they set no rules.
             continue
         for pattern in possible:
@@ -290,6 +337,10 @@ def _check(
                 continue
             owner = subject(text[around.start : match.start()]) or "The quantity"
             return _draft(_MONITOR_KIND, sentence, match, "medium", owner)
+        if pattern is _DISCRETION:
+            return _draft(_DISCRETION_KIND, sentence, match, "medium")
+        if pattern is _CUSTOMARY:
+            return _draft(_CUSTOMARY_KIND, sentence, match, "medium")
         if pattern is _WINDOWLESS:
             if _WINDOW_NUMBER.search(sentence.text) or context.document.search(_WINDOW_STATED):
                 continue
@@ -310,10 +361,12 @@ def _check(
                 continue
             return _draft(_INVOLVED_KIND, sentence, match, "high", phrase=phrase, end=end)
         quantity = match.group("n") or match.groupdict().get("n2") or ""
+        if pattern is _PREDICATE:
+            quantity = _subject_of(text, sentence, match) or quantity
         words = content_words(quantity) - {"level", "limit", "target"}
         if context.quantified_elsewhere(words, content_words(around.text) - words, sentence):
             continue
-        if pattern is _JUDGEMENT:
+        if pattern in (_JUDGEMENT, _PREDICATE):
             severity: Severity = "high" if section_role == "selection" else "medium"
             return _draft(_JUDGEMENT_KIND, sentence, match, severity)
         if pattern is _BOUND:
@@ -326,6 +379,12 @@ def _check(
         if pattern is _ACTION:
             return _draft(_ACTION_KIND, sentence, match, "medium")
     return None
+
+
+def _subject_of(text: str, sentence: Span, match: re.Match[str]) -> str:
+    """The noun before "are judged to be excessive": what the judgement is about."""
+    before = text[sentence.start : match.start()].split()
+    return " ".join(before[-2:]) if before else ""
 
 
 def _rest_of(sentence: Span, offset: int) -> str:

@@ -44,6 +44,11 @@ def _need(name: str, trigger: str, answered: str, **fields: str) -> _Need:
     )
 
 
+_BONDS = (
+    r"\b(?:bond|treasury|gilt|bund|corporate|sovereign) (?:yields?|prices?|spreads?)\b|"
+    r"\bcredit spreads?\b|\byield curves?\b|\baccrued interest\b|\b(?:treasury|government|"
+    r"corporate|sovereign) (?:notes|bonds)\b(?! futures)|\b(?:trend|level|change) of yields\b"
+)
 # A risk is disclosed when the document pairs it with what can go wrong.
 _HARM = (
     r"(?:risks?|loss(?:es)?|lose|amplif\w* (?:the )?loss\w*|margin calls?|forced (?:sales?|"
@@ -55,7 +60,7 @@ RISK_NEEDS = (
         r"\bleverage[ds]?\b|\b\d+(?:\.\d+)?\s?x\s+(?:net asset value|NAV|gross|exposure|equity)\b"
         r"|\bborrow\w* to (?:invest|buy|increase)\b|\bon margin\b",
         rf"\bleverage\w*\b[^.\n]{{0,120}}\b{_HARM}|\b{_HARM}\b[^.\n]{{0,120}}\bleverage|"
-        r"\bleverage (?:is |of )?(?:at most|capped|limited|no more than|not (?:to )?exceed\w*|"
+        r"\bleverage[^.\n]{0,40}\b(?:at most|capped|limited|no more than|not (?:to )?exceed\w*|"
         r"never above|maximum|max\.?)|\b(?:maximum|max\.?) (?:gross |net )?leverage\b|"
         r"\bleverage (?:limit|cap)s?\b",
         title="Leverage is used but its risks are not disclosed",
@@ -173,18 +178,30 @@ INSTRUMENT_NEEDS = (
         severity="high",
     ),
     _need(
+        "bond-pricing-unspecified",
+        _BONDS,
+        r"\b(?:bid|mid|ask|offer)(?:[- ]side)?\b|\bevaluated prices?\b|\bBVAL\b|\bclean price\b|"
+        r"\bdirty price\b|\bpricing (?:source|service) (?:is|are)\b|\bcomposite prices?\b",
+        title="Bond prices: side and source are not specified",
+        detail="Bond prices differ by side (bid, mid, offer), by source (dealer quotes, "
+        "evaluated pricing, exchange) and by clean or dirty convention; the document does not "
+        "say which it uses, so values and signals cannot be reproduced.",
+        suggestion="State the price side, the source and whether prices are clean or dirty, "
+        "e.g. 'ICE evaluated bid prices, clean, at 16:00 New York'.",
+        category="data_source_unspecified",
+        severity="medium",
+    ),
+    _need(
         "bond-conventions-unspecified",
-        r"\b(?:bond|treasury|gilt|bund|corporate|sovereign) (?:yields?|prices?|spreads?)\b|"
-        r"\bcredit spreads?\b|\byield curves?\b",
+        _BONDS,
         r"\b(?:30/360|act(?:ual)?/(?:360|365|act)|day[- ]count|yield to (?:maturity|worst)|"
-        r"YTM|YTW|OAS|option[- ]adjusted|Z[- ]spread|G[- ]spread|I[- ]spread|clean price|"
-        r"dirty price|bid|mid|evaluated prices?)\b",
-        title="Bond pricing and yield conventions are not specified",
-        detail="Bond yields and spreads depend on the price used (bid, mid, evaluated), the "
-        "yield measure (to maturity, to worst, option-adjusted) and the day count; none are "
-        "given, so signals cannot be reproduced.",
-        suggestion="State the price side and source, the yield or spread measure, the "
-        "benchmark curve and the day-count convention.",
+        r"YTM|YTW|OAS|option[- ]adjusted|Z[- ]spread|G[- ]spread|I[- ]spread)\b",
+        title="Bond yield and day-count conventions are not specified",
+        detail="Yields, spreads and accrued interest depend on the yield measure (to maturity, to "
+        "worst, option-adjusted), the benchmark curve and the day-count convention; none are "
+        "given.",
+        suggestion="State the yield or spread measure, the benchmark curve and the day-count "
+        "convention (e.g. ACT/ACT for Treasuries, 30/360 for US corporates).",
         category="incomplete_formula",
         severity="medium",
     ),
@@ -251,6 +268,7 @@ def _needs(context: Context, needs: tuple[_Need, ...]) -> Iterator[Draft]:
         if first is None:
             continue
         sentence, start, end = first
+        quoted = quote_span(sentence, start, end)
         yield Draft(
             rule=need.name,
             category=need.category,
@@ -258,7 +276,9 @@ def _needs(context: Context, needs: tuple[_Need, ...]) -> Iterator[Draft]:
             title=need.title,
             detail=need.detail,
             suggestion=need.suggestion,
-            span=quote_span(sentence, start, end),
+            # About what the document lacks, not about these words: findings of other checks
+            # on the same words stay separate.
+            span=Span(quoted.section, quoted.start, quoted.end, (start, start)),
             confidence=0.6,
         )
 

@@ -46,6 +46,13 @@ _LIVE_MARKERS = tuple(
         r"\bposition limits?\b[^.\n]{0,40}\breject",
     )
 )
+_LIVE_OUT_OF_SCOPE = re.compile(
+    r"\b(?:live (?:implementation|trading|execution)|production (?:implementation|trading|"
+    r"deployment)|execution|implementation)\b[^.\n]{0,40}\b(?:is|are) (?:out of|outside|beyond) "
+    r"(?:the )?scope\b|\b(?:out of|outside) (?:the )?scope[^.\n]{0,30}\blive\b",
+    re.IGNORECASE,
+)
+_PRODUCTION_MARKERS = _LIVE_MARKERS[:5] + _LIVE_MARKERS[7:8]
 _INDEX_TITLE = re.compile(r"\bindex\b|\bindices\b", re.IGNORECASE)
 _INDEX_MARKERS = tuple(
     re.compile(pattern, re.IGNORECASE)
@@ -98,7 +105,7 @@ _PRODUCT_MARKERS = tuple(
 _SHIFT: dict[Scope, dict[DocumentKind, int | None]] = {
     "core": {"live": 0, "strategy": 0, "index": 1, "research": 1, "model": 1, "product": 2},
     "research": {
-        "live": 0, "strategy": 0, "index": None, "research": 0, "model": 1, "product": None,
+        "live": 1, "strategy": 0, "index": None, "research": 0, "model": 1, "product": None,
     },
     "operational": {
         "live": 0, "strategy": 2, "index": None, "research": None, "model": None,
@@ -112,8 +119,12 @@ _SHIFT: dict[Scope, dict[DocumentKind, int | None]] = {
 
 def classify(title: str, document: Haystack) -> DocumentKind:
     """`document` is the text, headings included."""
-    live = sum(1 for marker in _LIVE_MARKERS if document.search(marker))
-    if live >= 2:
+    if document.search(_LIVE_OUT_OF_SCOPE):
+        # "Live implementation is out of scope": a backtest or research specification.
+        return "research"
+    hits = [marker for marker in _LIVE_MARKERS if document.search(marker)]
+    # Venues and order types alone describe execution; production needs a production marker.
+    if len(hits) >= 2 and any(marker in _PRODUCTION_MARKERS for marker in hits):
         return "live"
     titled = Haystack(f"{title}\n{document.text}")
     index_hits = sum(1 for marker in _INDEX_MARKERS if titled.search(marker))

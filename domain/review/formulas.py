@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
 
+from domain.findings import Severity
 from domain.ir import Formula
 from domain.review.context import Context
 from domain.review.draft import Draft
@@ -157,11 +158,18 @@ def review_formulas(context: Context) -> Iterator[Draft]:
             and v != formula.lhs
             and v not in _OPERATORS
             and not _is_defined(v, defined, text)
+            and not _named_in_prose(v, formula, context)
         ]
         enumerated = _enumerated(symbols, text.replace(formula.text, ""))
         missing = _families([v for v in symbols if v not in enumerated])
         if missing:
-            yield _undefined(formula, missing, span)
+            # A formula in results or background prose cannot be implemented wrongly.
+            rule_section = not (
+                context.is_background(span.section) or context.is_narrative(span.section)
+            )
+            yield _undefined(
+                formula, missing, span, severity="critical" if rule_section else "high"
+            )
         if enumerated:
             yield _undefined(formula, _families(enumerated), span, listed=True)
         if not guarded:
@@ -217,7 +225,32 @@ def _enumerated(symbols: list[str], rest_of_document: str) -> list[str]:
     return listed
 
 
-def _undefined(formula: Formula, missing: list[str], span: Span, *, listed: bool = False) -> Draft:
+def _named_in_prose(symbol: str, formula: Formula, context: Context) -> bool:
+    """A symbol the prose talks about outside any formula line ("the forecast lies between -2
+    and +2") is explained there, in whatever words; only symbols that live in formulas alone
+    are undefined for sure. Single letters and subscripted names must appear as themselves."""
+    if len(symbol) < 3 and "_" not in symbol:
+        return False
+    pattern = re.compile(rf"(?<![\w_]){re.escape(symbol)}(?![\w_])", re.IGNORECASE)
+    formula_lines = {f.text for f in context.ir.formulas}
+    for section in context.sections:
+        for sentence in section.sentences:
+            text = sentence.text
+            if "=" in text or text in formula_lines or formula.text in text:
+                continue
+            if pattern.search(text):
+                return True
+    return False
+
+
+def _undefined(
+    formula: Formula,
+    missing: list[str],
+    span: Span,
+    *,
+    listed: bool = False,
+    severity: Severity = "critical",
+) -> Draft:
     names = ", ".join(f"'{name}'" for name in missing)
     what = f"the {formula.lhs} formula" if formula.lhs else "this formula"
     if listed:
@@ -240,7 +273,7 @@ def _undefined(formula: Formula, missing: list[str], span: Span, *, listed: bool
     return Draft(
         rule="undefined-symbol",
         category="incomplete_formula",
-        severity="critical",
+        severity=severity,
         title=title[:1].upper() + title[1:],
         detail=f"{names} {'is' if len(missing) == 1 else 'are'} used in '{normalise(span.text)}' "
         "but never defined: no meaning, unit, lookback or value is given, so the formula "

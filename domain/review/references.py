@@ -35,7 +35,7 @@ _PUBLISHER = re.compile(VENDORS)
 # A caption line ("Figure 10: Cumulative returns", "Table 2. Yearly returns") is the figure or
 # table itself, so references to it resolve.
 _CAPTION_LINE = re.compile(
-    r"^[ \t]*(?:Figure|Fig\.|Table|Chart|Exhibit|Appendix|Annex|Schedule|Attachment)\s+"
+    r"^[ \t*_]*(?:Figure|Fig\.|Table|Chart|Exhibit|Appendix|Annex|Schedule|Attachment)\s+"
     r"[\dA-Z][\w.]*\s*[:.–—-][^\n]*",
     re.MULTILINE,
 )
@@ -152,8 +152,8 @@ def _draft(context: Context, missing: _Missing) -> Draft | None:
     sentence = missing.span.text
     method = _METHOD_WORDS.search(sentence) is not None
     if missing.kind == "document":
-        if _PUBLISHER.search(sentence):
-            return None
+        if _PUBLISHER.search(sentence) or "|" in sentence:
+            return None  # a table row's cells are not a citation
         return Draft(
             rule="external-document",
             category="external_dependency",

@@ -204,6 +204,13 @@ ENTRIES: tuple[_Entry, ...] = (
     ),
 )
 
+_SCHEDULE_STATED = re.compile(
+    r"\b(?:rebalanc\w*|reconstitut\w*|review\w*|reset)\b[^.\n]{0,80}\b(?:daily|weekly|monthly|"
+    r"quarterly|semi-?annually|annually|each (?:day|week|month|quarter|year)|every \w+)\b|"
+    r"\b(?:daily|weekly|monthly|quarterly|semi-?annual|annual)\s+rebalanc\w*|"
+    r"\b(?:last|first) (?:business|trading) day of (?:each|every|the) (?:month|quarter|year)\b",
+    _I,
+)
 _CAPPABLE = re.compile(
     r"\b(?:weights?|positions?|exposures?|leverage|sizes?|allocations?|turnover|participation|"
     r"orders?|loss(?:es)?|holdings?|constituents?|shares?|sectors?|countr(?:y|ies)|issuers?|"
@@ -327,6 +334,9 @@ def _given_elsewhere(
     context: Context, entry: _Entry, matched: str, owner: str | None, sentence: Span
 ) -> bool:
     """A vague phrase is fine when the quantity it names is given a number somewhere else."""
+    if entry.name == "vague-schedule":
+        # "the rebalance date" is fine once the schedule is stated anywhere.
+        return context.document.search(_SCHEDULE_STATED) is not None
     if entry.kind in ("frequency", "soft", "practice"):
         return False
     if entry.kind == "cost":
