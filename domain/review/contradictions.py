@@ -368,6 +368,8 @@ def review_windows(context: Context) -> Iterator[Draft]:
             unit = (match.group("u") or match.group("u2")).lower().rstrip("s")
             lead = text[max(sentence.start, match.start() - 70) : match.end() + 25]
             measures = frozenset(m.lower().rstrip("s") for m in _MEASURES.findall(lead))
+            if re.search(r"\bimplied\b", lead, _I):
+                measures |= {"implied"}  # an option's implied volatility is not a realised one
             if measures:
                 found.append((measures, length, unit, match))
         keys = [m for m, _, _, _ in found]
@@ -376,7 +378,8 @@ def review_windows(context: Context) -> Iterator[Draft]:
                 continue  # a list of horizons in one sentence is a multi-horizon signal
             for other, other_length, other_unit, span, earlier in seen:
                 if (
-                    other_unit == unit
+                    ("implied" in other) == ("implied" in measures)
+                    and other_unit == unit
                     and other_length != length
                     and other & measures
                     and span.section.id != sentence.section.id

@@ -128,6 +128,8 @@ def _red_flag(rule: Rule, flag: RedFlag, context: Context) -> list[Draft]:
 
 
 def _red_flag_drafts(rule: Rule, flag: RedFlag, context: Context) -> Iterator[Draft]:
+    if flag.kinds and context.kind not in flag.kinds:
+        return
     if flag.unless_document and context.document.search(_pattern(flag.unless_document)):
         return
     pattern = _pattern(flag.pattern)

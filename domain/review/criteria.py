@@ -112,6 +112,10 @@ _DISCRETION_KIND = _Kind(
     "Replace the discretion with the rule it stands for, or name who may exercise it, the "
     "limits, and how each use is recorded and reviewed.",
 )
+# Qualifiers that often only say a rule has exceptions ("FTT where applicable").
+_WEAK_DISCRETION = re.compile(
+    r"where (?:applicable|relevant|possible)|if (?:necessary|needed|required)|as applicable", _I
+)
 # A judgement stated as a predicate: "costs are judged to be excessive", "markets are
 # unusually volatile".
 _PREDICATE = re.compile(
@@ -245,7 +249,8 @@ _MEASURED = re.compile(
     r"months?|years?|sessions?|bars?)\b|\b(?:standard deviation|realised|realized|implied|"
     r"EWMA|GARCH|least squares|OLS|estimated over|"
     r"exponentially|regression|rolling|trailing|ADV|average daily|turnover ratio|"
-    r"peak[- ]to[- ]trough|log returns?|daily returns?|weekly returns?|monthly returns?)\b",
+    r"peak[- ]to[- ]trough|log returns?|daily returns?|weekly returns?|monthly returns?|"
+    r"exponentially weighted|EWMA|standard deviations?)\b",
     _I,
 )
 _MEASURE_KIND = _Kind(
@@ -260,6 +265,14 @@ _MEASURE_KIND = _Kind(
 )
 
 
+_RULE_WORDS = re.compile(
+    r"\b(?:above|below|exceed\w*|less than|more than|greater than|under|at least|at most|"
+    r"thresholds?|limits?|caps?|capped|if|when|whenever|rank\w*|select\w*|screen\w*|filter\w*|"
+    r"exclud\w*|scal\w*|siz\w*|divid\w*|weight\w*|must|minimum|maximum)\b",
+    _I,
+)
+
+
 def review_measures(context: Context) -> Iterator[Draft]:
     """One finding per measure used in a rule whose estimation the document never gives."""
     described: set[str] = set()
@@ -267,12 +280,16 @@ def review_measures(context: Context) -> Iterator[Draft]:
         for sentence in section.sentences:
             if _MEASURED.search(sentence.text):
                 described |= {m.lower() for m in _MEASURE.findall(sentence.text)}
+                if re.search(r"standard deviation|EWMA|exponentially weighted", sentence.text, _I):
+                    described.add("volatility")
     reported: set[str] = set()
     for sentence in context.sentences_for(_MEASURE):
         if role(context, sentence.section) == "background" or context.is_narrative(
             sentence.section
         ):
             continue
+        if not _RULE_WORDS.search(sentence.text):
+            continue  # "Correlation with the MSCI World is -0.08" reports, it decides nothing
         for match in _MEASURE.finditer(sentence.section.text, sentence.start, sentence.end):
             name = match.group("n").lower().rstrip("s")
             if name in reported or any(d.rstrip("s") == name for d in described):
@@ -338,6 +355,8 @@ def _check(
             owner = subject(text[around.start : match.start()]) or "The quantity"
             return _draft(_MONITOR_KIND, sentence, match, "medium", owner)
         if pattern is _DISCRETION:
+            if _WEAK_DISCRETION.fullmatch(match.group()) and section_role != "selection":
+                continue
             return _draft(_DISCRETION_KIND, sentence, match, "medium")
         if pattern is _CUSTOMARY:
             return _draft(_CUSTOMARY_KIND, sentence, match, "medium")

@@ -47,7 +47,7 @@ def _need(name: str, trigger: str, answered: str, **fields: str) -> _Need:
 _BONDS = (
     r"\b(?:bond|treasury|gilt|bund|corporate|sovereign) (?:yields?|prices?|spreads?)\b|"
     r"\bcredit spreads?\b|\byield curves?\b|\baccrued interest\b|\b(?:treasury|government|"
-    r"corporate|sovereign) (?:notes|bonds)\b(?! futures)|\b(?:trend|level|change) of yields\b"
+    r"corporate|sovereign) (?:notes|bonds)\b(?! futures| \(\d)|\b(?:trend|level|change) of yields\b"
 )
 # A risk is disclosed when the document pairs it with what can go wrong.
 _HARM = (
@@ -115,7 +115,7 @@ RISK_NEEDS = (
         suggestion="Describe the derivative exposures, margin and collateral, counterparty "
         "limits and what happens in a margin call.",
         category="compliance_gap",
-        severity="medium",
+        severity="low",
     ),
     _need(
         "illiquidity-risk-undisclosed",
@@ -238,7 +238,9 @@ _RISK_SECTION = re.compile(r"\brisks?\b|\bdisclosures?\b|\bdisclaimer\b|\bwarnin
 
 
 def review_disclosures(context: Context) -> Iterator[Draft]:
-    if context.kind in ("live", "strategy", "product"):
+    if context.kind == "product":
+        return  # a vendor's note is not a specification; its gaps are due-diligence questions
+    if context.kind == "strategy":
         risks = list(_needs(context, RISK_NEEDS))
         yield from risks
         if len(risks) >= 2 and not any(_RISK_SECTION.search(s.title) for s in context.ir.sections):

@@ -105,7 +105,7 @@ _PRODUCT_MARKERS = tuple(
 _SHIFT: dict[Scope, dict[DocumentKind, int | None]] = {
     "core": {"live": 0, "strategy": 0, "index": 1, "research": 1, "model": 1, "product": 2},
     "research": {
-        "live": 1, "strategy": 0, "index": None, "research": 0, "model": 1, "product": None,
+        "live": 2, "strategy": 0, "index": None, "research": 0, "model": 1, "product": None,
     },
     "operational": {
         "live": 0, "strategy": 2, "index": None, "research": None, "model": None,

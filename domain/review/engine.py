@@ -3,6 +3,7 @@ problem, most severe first, each quote checked against the document."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -41,7 +42,10 @@ def review_document(ir: DocumentIR) -> RulesReview:
     located = sorted(located, key=lambda d: _order(context, d))
     if ir.words > LONG_DOCUMENT_WORDS:
         located = _limit_repeats(located)
-    absent = [d for d in drafts if d.span is None]
+    absent = _limit_absences(
+        sorted((d for d in drafts if d.span is None), key=lambda d: _order(context, d)),
+        MAX_ABSENCES[context.kind == "live"],
+    )
     ordered = sorted(located + absent, key=lambda d: _order(context, d))
     findings: dict[str, Finding] = {}
     for draft in ordered:
@@ -81,6 +85,38 @@ def _limit_repeats(ordered: list[Draft]) -> list[Draft]:
             detail=f"{last.detail} The same problem occurs {len(labels)} more times: {places}.",
         )
     return kept
+
+
+# How many "not covered" findings a review lists before folding the rest into one line: a
+# production specification answers to the whole checklist, a write-up to its core.
+MAX_ABSENCES = {True: 8, False: 4}
+
+
+def _limit_absences(ordered: list[Draft], limit: int) -> list[Draft]:
+    if len(ordered) <= limit + 1:
+        return ordered
+    kept, rest = ordered[:limit], ordered[limit:]
+    listed = "; ".join(_listed(d) for d in rest)
+    return [
+        *kept,
+        Draft(
+            rule="more-not-covered",
+            category="clarity",
+            severity="info",
+            title=f"{len(rest)} more checklist topics are not covered",
+            detail=f"Also not covered, each less important for this kind of document: {listed}.",
+            suggestion="Cover them if they apply to how this strategy is built or run; "
+            "otherwise say in the document that they are out of scope.",
+        ),
+    ]
+
+
+def _listed(draft: Draft) -> str:
+    """ "EX-03 Capacity is not estimated", or an area gap with the rows it stands for."""
+    if draft.checklist_id:
+        return f"{draft.checklist_id} {draft.title}"
+    rows = re.findall(r"\b[A-Z]{2}-\d\d\b", draft.detail)
+    return f"{draft.title} ({', '.join(rows)})" if rows else draft.title
 
 
 def _asserted(draft: Draft) -> bool:

@@ -28,6 +28,8 @@ _TEMPORAL = re.compile(r"^(?:old|new|previous|prior|initial|final|adjusted|updat
 # Summation, product, root and difference signs are operators, not symbols to define (their
 # lower-case forms, such as σ, are variables and stay checked).
 _OPERATORS = frozenset("Σ∑Π∏√∫∂∇∆")
+# A lower-case name of two or more words describes itself ("price volatility in points").
+_DESCRIPTIVE = re.compile(r"[a-z]+(?: [a-z]+)+")
 _RISKY_DENOMINATOR = re.compile(
     r"volatil|\bvol\b|σ|sigma|std|deviation|variance|spread|range|beta|difference|dispersion|"
     r"\b(?:sum|total)\b.*\b(?:scores?|signals?|weights?|returns?|z)\b",
@@ -226,6 +228,8 @@ def _enumerated(symbols: list[str], rest_of_document: str) -> list[str]:
 
 
 def _named_in_prose(symbol: str, formula: Formula, context: Context) -> bool:
+    if _DESCRIPTIVE.fullmatch(symbol):
+        return True  # "contract point value" says what it is
     """A symbol the prose talks about outside any formula line ("the forecast lies between -2
     and +2") is explained there, in whatever words; only symbols that live in formulas alone
     are undefined for sure. Single letters and subscripted names must appear as themselves."""

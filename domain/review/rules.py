@@ -47,6 +47,8 @@ class RedFlag:
     # The first number after the match must exceed this (e.g. a Sharpe ratio above 3).
     min_value: float | None = None
     once: bool = False
+    # Only raised for these document kinds (doctype.py); empty means every kind.
+    kinds: tuple[Literal["live", "strategy", "index", "research", "model", "product"], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
