@@ -19,6 +19,7 @@ from domain.review.criteria import review_criteria, review_measures
 from domain.review.disclosures import review_disclosures
 from domain.review.draft import Draft
 from domain.review.formulas import review_formulas
+from domain.review.hazards import review_hazards
 from domain.review.references import review_references
 from domain.review.reported_numbers import review_reported_numbers
 from domain.review.schedules import review_schedules
@@ -28,6 +29,7 @@ from domain.review.vague import review_comparisons, review_unnamed_referents, re
 CHECKS = (
     review_references,
     review_formulas,
+    review_hazards,
     review_vague,
     review_comparisons,
     review_unnamed_referents,

@@ -19,7 +19,7 @@ _I = re.IGNORECASE
 _VALUE = r"(?P<value>-?\d+(?:\.\d+)?)\s?(?P<pct>%|percent\b)?"
 _LINK = (
     r"(?:\s+(?:ratio|rate))?\s*(?:of|is|was|=|:|at|reach(?:es|ed)?|equals?|comes? to|came to|"
-    r"stands at|around|about|≈|~)?\s*"
+    r"stands at|around|about|≈|~|\|)?\s*"
 )
 _METRICS = {
     "Sharpe ratio": r"sharpe(?:\s+ratio)?",

@@ -297,3 +297,48 @@ def test_a_schedule_under_its_heading_counts_as_that_activity() -> None:
         )
     )
     assert "contradictory-frequency" in rules(findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("We kept the lookback that produced the highest out-of-sample Sharpe ratio.",
+         "selected-on-test-data"),
+        ("Stocks are ranked on their average volume over the whole sample.",
+         "full-sample-information"),
+        ("Earnings are used from the quarter-end date of each report.",
+         "fundamentals-at-period-end"),
+        ("Orders are executed at the same closing price the scores are computed from.",
+         "same-price-fill"),
+        ("Reported returns exclude all trading costs.", "costs-left-out"),
+        ("After a kill the engine reconnects and resumes automatically.", "automatic-restart"),
+    ],
+)  # fmt: skip
+def test_procedures_that_are_wrong_in_themselves(text: str, rule: str) -> None:
+    found = rules(review(document(("Method", text))))
+    # The checklist's own red flag for the same words is the same finding.
+    twins = {"same-price-fill": "DA-04/same-bar-close", "costs-left-out": "EX-01/frictionless"}
+    assert rule in found or twins.get(rule) in found, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The out-of-sample period was never used to choose any setting.",
+        "Stocks are ranked on average volume over a rolling 60-day window ending at t-1.",
+        "Earnings are used from the quarter-end date plus a 90-day reporting lag.",
+        "Orders are executed at the next open after the close the scores use.",
+        "Returns are shown after trading costs of 4 bps per side.",
+        "After a kill the engine resumes only after the head of trading approves it.",
+    ],
+)
+def test_the_same_procedures_done_right_are_fine(text: str) -> None:
+    found = rules(review(document(("Method", text))))
+    assert not found & {
+        "selected-on-test-data",
+        "full-sample-information",
+        "fundamentals-at-period-end",
+        "same-price-fill",
+        "costs-left-out",
+        "automatic-restart",
+    }, found
