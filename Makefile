@@ -20,8 +20,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+SCORER := ../shared/eval/score_review.py
+CORPUS := ../shared/corpus/docsense-testdocs
+HELDOUT := $(or $(TMPDIR),/tmp)/docsense-heldout
+
 eval: $(STAMP)
 	$(BIN)/python tests/eval/run_eval.py
+	@if [ -f $(SCORER) ]; then \
+	  $(BIN)/python $(SCORER) --docsense $(BIN)/docsense --corpus $(CORPUS) --docs 01-10 -v; \
+	  $(BIN)/python tests/eval/heldout/build_heldout.py $(HELDOUT) && \
+	  $(BIN)/python $(SCORER) --docsense $(BIN)/docsense --corpus $(HELDOUT) --docs 21-28 -v; \
+	else echo "$(SCORER) not found: shared scorer runs skipped"; fi
 
 .PHONY: docs
 docs: $(STAMP)

@@ -1,4 +1,4 @@
-"""Prometheus metrics: every series DocSense exposes, defined once (DESIGN.md, Metrics).
+"""Prometheus metrics: every series DocSense exposes, defined once (docs/operations.md, Metrics).
 
 They live in a dedicated `REGISTRY` rather than prometheus_client's global one, so
 `/metrics` shows exactly this contract and tests can build several apps in one process.
@@ -69,7 +69,7 @@ FINDINGS = Counter(
     ["category", "severity", "source"],
     registry=REGISTRY,
 )
-"""category: one of DESIGN.md's finding categories (`undefined_parameter`, ...);
+"""category: one of the finding categories in domain/findings.py (`undefined_parameter`, ...);
 severity: `critical`, `high`, `medium`, `low`, `info`; source: `rules`, `llm`."""
 
 REVIEW_CHECK_FAILURES = Counter(
@@ -129,7 +129,7 @@ PROJECTION_LAG = Gauge(
     registry=REGISTRY,
 )
 """projection: the read model's name (`documents`, ...) (set by `refresh_gauges`).
-Not in DESIGN.md's minimum list; the projection-lag alert needs it."""
+Beyond the minimum set in docs/operations.md; the projection-lag alert needs it."""
 
 DB_POOL_CONNECTIONS = Gauge(
     "db_pool_connections",

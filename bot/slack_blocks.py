@@ -1,4 +1,4 @@
-"""Block Kit messages the Slack app posts (DESIGN.md, Slack behaviour); pure functions, no I/O.
+"""Block Kit messages the Slack app posts (docs/architecture.md, Slack); pure functions, no I/O.
 
 Every builder keeps within Slack's limits (50 blocks a message, 3,000 characters a
 section, 150 a header, 75 a button label, 2,000 a button value) because Slack rejects

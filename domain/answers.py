@@ -1,4 +1,4 @@
-"""Answers to questions about a document, from the document alone (DESIGN.md, Review engine).
+"""Answers to questions about a document, from the document alone (docs/architecture.md).
 
 Without an AI provider the bot replies with the best passages, quoted verbatim with
 section and page; with one, the model writes the answer from the same passages

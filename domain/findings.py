@@ -1,4 +1,4 @@
-"""The Finding schema shared by the rules engine and AI providers (DESIGN.md, Review engine)."""
+"""The Finding schema shared by the rules engine and AI providers (docs/review-engine.md)."""
 
 from __future__ import annotations
 

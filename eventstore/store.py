@@ -1,4 +1,4 @@
-"""The append-only event store on PostgreSQL (DESIGN.md, Event store contract)."""
+"""The append-only event store on PostgreSQL (docs/architecture.md, Event store)."""
 
 from __future__ import annotations
 

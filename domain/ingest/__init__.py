@@ -1,4 +1,4 @@
-"""Turning uploaded files into the `DocumentIR` every review reads (DESIGN.md, Review engine).
+"""Turning uploaded files into the `DocumentIR` every review reads (docs/review-engine.md).
 
 Supported: PDF, DOCX, Markdown, reStructuredText, plain text. Anything that
 cannot be read raises `IngestRefused` with a `RefusalReason` and a message

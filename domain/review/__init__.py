@@ -1,5 +1,5 @@
-"""The offline rules review: checklist coverage plus quoted IR checks (DESIGN.md, Review
-engine; docs/review-engine.md). Pure and deterministic; no I/O."""
+"""The offline rules review: checklist coverage plus quoted checks (docs/review-engine.md).
+Pure and deterministic; no I/O."""
 
 from domain.review.checklist import CHECKLIST_VERSION, RULES
 from domain.review.engine import RulesReview, review_document, review_rules

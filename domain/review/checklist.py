@@ -1,4 +1,4 @@
-"""The review checklist (REVIEW-CHECKLIST.md), loaded from checklist.toml.
+"""The review checklist, loaded from checklist.toml.
 
 The rules live in a data file so a domain expert can review and change them without reading
 Python. This module loads the file once at import and validates it: a wrong severity, an
