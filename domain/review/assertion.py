@@ -23,6 +23,9 @@ _QUOTED = re.compile(r"[\"“][^\"”\n]{1,240}[\"”]")
 _CAPTION = re.compile(
     r"^\s*(?:figure|fig\.|table|chart|exhibit|graph|plot)\s+[\dA-Z][\w.]*\s*[:.–—-]", _I
 )
+# A table-of-contents line ("3.1 Eligible Securities ........ 13") names a section, it says
+# nothing about it.
+_CONTENTS_LINE = re.compile(r"(?:\.\s?){8,}")
 _NEGATOR = re.compile(
     r"\b(?:not|no|never|nor|neither|cannot|n't|rather than|instead of|unlike|avoid\w*|"
     r"rejects?|refuses?)\b",
@@ -34,7 +37,7 @@ def is_asserted(span: Span, rule: str) -> bool:
     """False when the quoted sentence only illustrates, tests or captions, or when a red flag
     (rules named "ID/flag") is negated just before the matched words."""
     text = span.text
-    if _CAPTION.match(text) or _ILLUSTRATION.search(text):
+    if _CAPTION.match(text) or _ILLUSTRATION.search(text) or _CONTENTS_LINE.search(text):
         return False
     if span.focus is not None and _inside_quotes(span):
         return False

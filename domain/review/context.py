@@ -41,7 +41,7 @@ def content_words(text: str) -> set[str]:
     for word in _WORD.findall(text.lower()):
         if word in _STOP:
             continue
-        plural = len(word) > 3 and word.endswith("s") and not word.endswith("ss")
+        plural = len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "is", "us"))
         words.add(word[:-1] if plural else word)
     return words
 

@@ -56,7 +56,9 @@ _NAME_NOISE = words(
     "less more than greater above below over under up exceed exceeds exceeding between and "
     "or to per cent percent current constituent constituents company companies stock stocks "
     "security securities index portfolio required requirement eligible eligibility inclusion "
-    "criteria criterion following year month day week bps basis point"
+    "criteria criterion following year month day week bps basis point business trading "
+    "calendar consecutive measured published once each level more less days within over "
+    "period periods time times value values"
 )
 
 
@@ -97,12 +99,17 @@ def _bounds(context: Context) -> list[_Bound]:
     return found
 
 
+_TIME_UNITS = frozenset({"day", "week", "month", "year"})
+
+
 def _read(sentence: Span, match: re.Match[str]) -> _Bound | None:
     groups = match.groupdict()
     unit = _unit(groups.get("unit1") or groups.get("unit2") or groups.get("unit3"))
     if groups.get("low") is not None:
         low, high = _float(groups["low"]), _float(groups["high"])
     elif groups.get("op") is not None:
+        if groups["op"].lower() in ("over", "during") and unit in _TIME_UNITS:
+            return None  # "measured over 60 days" is a window, not a bound
         value = _float(groups["value"])
         lower = _LOWER_RE.match(" ".join(groups["op"].lower().split())) is not None
         low, high = (value, None) if lower else (None, value)
@@ -164,8 +171,13 @@ def _conflict(a: _Bound, b: _Bound) -> bool:
 
 
 def _same_quantity(a: _Bound, b: _Bound) -> bool:
+    """Most of the shorter name must be shared: "dividend yield" and "current dividend
+    yield" are one quantity; "market disruption days" and "error level days" are not."""
     shared = a.name & b.name
-    return len(shared) >= 2 or (len(shared) == 1 and min(len(a.name), len(b.name)) == 1)
+    smaller = min(len(a.name), len(b.name))
+    if len(shared) == 1:
+        return smaller == 1
+    return len(shared) >= 2 and len(shared) * 2 >= smaller
 
 
 def review_bounds(context: Context) -> Iterator[Draft]:
@@ -183,7 +195,11 @@ def review_bounds(context: Context) -> Iterator[Draft]:
             yield Draft(
                 rule="contradictory-bounds",
                 category="inconsistent_content",
-                severity="critical" if role(context, later.span.section) == "selection" else "high",
+                severity="critical"
+                if role(context, later.span.section)
+                == role(context, earlier.span.section)
+                == "selection"
+                else "high",
                 title=f"Two different bounds for {what}: '{earlier.words}' and '{later.words}'",
                 detail=f"{earlier.span.section.label} says '{normalise(earlier.span.text)}' but "
                 f"{later.span.section.label} says '{normalise(later.span.text)}'. Both cannot "
