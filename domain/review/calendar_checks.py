@@ -101,13 +101,17 @@ _COUNTED_IN_SENTENCE = re.compile(
 )
 
 
+_SEPARATE_WINDOWS = 6
+
+
 def _day_counts(context: Context) -> Iterator[Draft]:
-    """One finding for the document's first ambiguous window, listing the others: the
-    convention is missing once, not once per window."""
+    """Each ambiguous window, or, when there are many, one finding for the first that lists
+    the others: the convention is missing once, not once per window."""
     if context.document.search(_DAY_CONVENTION) or context.document.search(_COUNTED_ANYWHERE):
         return
     drafts = list(_ambiguous_windows(context))
-    if not drafts:
+    if len(drafts) <= _SEPARATE_WINDOWS:
+        yield from drafts  # a short list: each window is its own question
         return
     first = drafts[0]
     others = ", ".join(dict.fromkeys(f"'{d.title.split(chr(39))[1]}'" for d in drafts[1:]))

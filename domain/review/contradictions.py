@@ -175,9 +175,7 @@ def _same_quantity(a: _Bound, b: _Bound) -> bool:
     yield" are one quantity; "market disruption days" and "error level days" are not."""
     shared = a.name & b.name
     smaller = min(len(a.name), len(b.name))
-    if len(shared) == 1:
-        return smaller == 1
-    return len(shared) >= 2 and len(shared) * 2 >= smaller
+    return bool(shared) and len(shared) * 2 >= smaller
 
 
 def review_bounds(context: Context) -> Iterator[Draft]:

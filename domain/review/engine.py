@@ -93,11 +93,16 @@ MAX_ABSENCES = {True: 8, False: 4}
 
 
 def _limit_absences(ordered: list[Draft], limit: int) -> list[Draft]:
-    if len(ordered) <= limit + 1:
+    """Whole-area gaps ("No governance: ...") already summarise their rows and always stay;
+    single rows beyond the limit are folded."""
+    areas = [d for d in ordered if d.rule.endswith("-absent")]
+    rows = [d for d in ordered if not d.rule.endswith("-absent")]
+    if len(rows) <= limit + 1:
         return ordered
-    kept, rest = ordered[:limit], ordered[limit:]
+    kept, rest = rows[:limit], rows[limit:]
     listed = "; ".join(_listed(d) for d in rest)
     return [
+        *areas,
         *kept,
         Draft(
             rule="more-not-covered",
