@@ -1,4 +1,4 @@
-"""A review as data (the JSON contract in docs/review-engine.md) and as a Markdown report for tickets."""
+"""A review as data (the JSON contract in docs/review-engine.md) and as Markdown for tickets."""
 
 from __future__ import annotations
 
