@@ -86,8 +86,11 @@ def review_calendar(context: Context) -> Iterator[Draft]:
 
 # "N trading days" anywhere fixes the document's convention for every window in it.
 _COUNTED_ANYWHERE = re.compile(
-    r"\b\d+\s+(?:[A-Z][\w&]*\s+)?(?:trading|business|exchange)\s+days\b|\btrading[- ]day\b|"
-    r"\bbusiness[- ]days?\b|\btrading sessions\b"
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|sixty|ninety)\s+"
+    r"(?:[A-Z][\w&]*\s+)?(?:trading|business|exchange)\s+days\b|\btrading sessions\b|"
+    r"\b(?:windows?|lookbacks?|periods?) (?:are|is) (?:counted|measured) in (?:trading|business) "
+    r"days\b",
+    re.IGNORECASE,
 )
 # "1-month implied volatility", "3-month forward": an instrument's tenor, not a lookback.
 _TENOR = re.compile(
