@@ -49,7 +49,9 @@ _LIVE_MARKERS = tuple(
 _LIVE_OUT_OF_SCOPE = re.compile(
     r"\b(?:live (?:implementation|trading|execution)|production (?:implementation|trading|"
     r"deployment)|execution|implementation)\b[^.\n]{0,40}\b(?:is|are) (?:out of|outside|beyond) "
-    r"(?:the )?scope\b|\b(?:out of|outside) (?:the )?scope[^.\n]{0,30}\blive\b",
+    r"(?:the )?scope\b|\b(?:out of|outside) (?:the )?scope[^.\n]{0,30}\blive\b|"
+    r"\b(?:does not|doesn't|do not|will not) (?:cover|address|describe) (?:the )?(?:live|"
+    r"production)\b",
     re.IGNORECASE,
 )
 _PRODUCTION_MARKERS = _LIVE_MARKERS[:5] + _LIVE_MARKERS[7:8]

@@ -166,7 +166,8 @@ def review_formulas(context: Context) -> Iterator[Draft]:
         missing = _families([v for v in symbols if v not in enumerated])
         if missing:
             # A formula in results or background prose cannot be implemented wrongly.
-            rule_section = not (
+            # A paper's formula explains; a specification's formula is what gets built.
+            rule_section = context.kind not in ("research", "product") and not (
                 context.is_background(span.section) or context.is_narrative(span.section)
             )
             yield _undefined(
