@@ -39,6 +39,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/eventstore_bench.py --quick
 	$(BIN)/python tests/benchmarks/ingest_bench.py
+	$(BIN)/python tests/benchmarks/review_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
