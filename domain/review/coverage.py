@@ -67,6 +67,19 @@ def is_required(rule: Rule, context: Context) -> bool:
     return pattern is None or context.document.search(pattern) is not None
 
 
+# A production specification that points at its research (a backtest, a validation report) is
+# not the place to ask for the research's data and backtest hygiene.
+_RESEARCH_ELSEWHERE = re.compile(
+    r"\b(?:backtest|research|validation) (?:report|note|paper|document|study)\b|"
+    r"\bmodel validation\b|\bvalidated by\b|\bindependent(?:ly)? validat\w+",
+    re.IGNORECASE,
+)
+
+
+def _research_elsewhere(context: Context) -> bool:
+    return context.kind == "live" and context.document.search(_RESEARCH_ELSEWHERE) is not None
+
+
 def review_coverage(context: Context, answered: set[str], runner: CheckRunner) -> Iterator[Draft]:
     """Red flags, then one finding per missing row; `answered` rows already have a quoted
     finding from the IR checks, which says more than "missing" would."""
@@ -87,7 +100,7 @@ def review_coverage(context: Context, answered: set[str], runner: CheckRunner) -
             continue
         if covered or flagged or rule.id in answered:
             addressed.add(rule.area)
-        else:
+        elif not (rule.scope == "research" and _research_elsewhere(context)):
             missing[rule.area].append(rule)
     for area, rules in missing.items():
         if area not in addressed and len(rules) >= 2:

@@ -172,3 +172,22 @@ def test_a_write_up_lists_few_absences_and_folds_the_rest() -> None:
     (folded,) = [f for f in rows if f.rule == "more-not-covered"]
     assert folded.severity == "info"
     assert re.search(r"\b[A-Z]{2}-\d\d ", folded.detail)
+
+
+def test_a_production_spec_that_points_at_its_research_is_not_asked_for_it() -> None:
+    text = (
+        "The algorithm runs in production on Eurex via the FIX gateway; "
+        "the kill switch cancels all orders."
+    )
+    bare = review(document(("Controls", text)))
+    pointed = review(
+        document(("Controls", f"{text} Its backtest report and model validation are attached."))
+    )
+
+    def backtest_gaps(findings: list[Finding]) -> list[str]:
+        return [
+            f.rule for f in findings if f.evidence is None and "BT-02" in f"{f.rule} {f.detail}"
+        ]
+
+    assert backtest_gaps(bare)
+    assert not backtest_gaps(pointed)
