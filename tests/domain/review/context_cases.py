@@ -15,6 +15,9 @@ Written without reading the engine's lexicons, on purpose.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import get_args
+
+from domain.findings import Category
 
 COSTS = frozenset({"costs_and_execution"})
 PARAMETER = frozenset({"undefined_parameter", "ambiguous_methodology"})
@@ -24,24 +27,7 @@ FORMULA = frozenset({"incomplete_formula", "ambiguous_methodology", "inconsisten
 SOURCE = frozenset({"data_source_unspecified", "external_dependency"})
 VAGUE = frozenset({"ambiguous_methodology", "undefined_parameter", "clarity"})
 RISK = frozenset({"risk_controls", "undefined_parameter"})
-ANY = frozenset(
-    {
-        "undefined_parameter",
-        "ambiguous_methodology",
-        "incomplete_formula",
-        "missing_reference",
-        "data_source_unspecified",
-        "market_calendar",
-        "inconsistent_content",
-        "external_dependency",
-        "backtest_methodology",
-        "costs_and_execution",
-        "risk_controls",
-        "missing_governance",
-        "compliance_gap",
-        "clarity",
-    }
-)
+ANY = frozenset(get_args(Category))
 
 
 @dataclass(frozen=True)
