@@ -54,10 +54,13 @@ HAZARDS = (
     _hazard(
         "selected-on-test-data",
         rf"\b(?:chosen|selected|picked|tuned|calibrated|optimi[sz]ed|best|highest|maximi[sz]\w*)\b"
-        rf"[^.\n]{{0,80}}\b{_EVALUATION}[- ](?:period|set|sample|data|window|years?|sharpe|"
-        rf"performance|results?)\b|\b{_EVALUATION}[- ](?:period|set|sample|data)\b[^.\n]{{0,60}}"
-        r"\b(?:to (?:choose|select|pick|tune)|for (?:model |parameter )?selection)\b",
-        r"\bnever\b|\bnot\b|\bonly (?:once|after)\b|\bbefore (?:the )?test",
+        rf"[^.\n]{{0,80}}\b(?:on|using|from|in|by|over) (?:the )?{_EVALUATION}[- ](?:period|set|"
+        rf"sample|data|window|years?)\b|\b(?:best|highest) {_EVALUATION}[- ](?:(?:period|set|"
+        rf"sample)[- ])?(?:results?|sharpe|performance|returns?)\b|"
+        rf"\b{_EVALUATION}[- ](?:period|set|sample|data)\b[^.\n]{{0,60}}\b(?:to (?:choose|"
+        r"select|pick|tune)|for (?:model |parameter )?selection)\b",
+        r"\bnever\b|\bnot\b|\bonly (?:once|after)\b|\bbefore (?:the )?test|\bheld out\b|"
+        r"\bhold[- ]out as\b|\bset aside\b|\bkept aside\b|\breserved\b|\buntouched\b",
         title="The test data was used to choose the model",
         detail="The text says a setting or model was chosen on the data later reported as "
         "out of sample, so the reported test performance is in-sample and overstated.",

@@ -342,3 +342,16 @@ def test_the_same_procedures_done_right_are_fine(text: str) -> None:
         "costs-left-out",
         "automatic-restart",
     }, found
+
+
+def test_optimising_before_a_held_out_period_is_the_right_procedure() -> None:
+    findings = review(
+        document(
+            (
+                "Backtest",
+                "Lookbacks were optimised by grid search over 2004-2015, and 2016-2023 is held "
+                "out as an out-of-sample period.",
+            )
+        )
+    )
+    assert "selected-on-test-data" not in rules(findings)
