@@ -146,6 +146,7 @@ def _implied_return(reported: list[_Reported]) -> Iterator[Draft]:
     single = {}
     for item in reported:
         single.setdefault(item.metric, item)
+    yield from _sharpe_against_return_and_volatility(single)
     calmar, drawdown = single.get("Calmar ratio"), single.get("Maximum drawdown")
     if calmar is None or drawdown is None or drawdown.value == 0:
         return
@@ -168,6 +169,37 @@ def _implied_return(reported: list[_Reported]) -> Iterator[Draft]:
         suggestion="Recompute the performance table from one return series and state the "
         "basis (period, frequency, annualisation) of every ratio.",
         span=calmar.span,
+        checklist_id="BT-06",
+        confidence=0.7,
+    )
+
+
+def _sharpe_against_return_and_volatility(single: dict[str, _Reported]) -> Iterator[Draft]:
+    """Sharpe ~ (return - risk-free) / volatility: a ratio far above return / volatility cannot
+    hold (a risk-free rate only lowers it); far below it needs a risk-free rate that large."""
+    sharpe, annual, volatility = (
+        single.get("Sharpe ratio"),
+        single.get("Annual return"),
+        single.get("Volatility"),
+    )
+    if sharpe is None or annual is None or volatility is None or sharpe.percent:
+        return
+    if not (annual.percent and volatility.percent) or volatility.value <= 0:
+        return
+    implied = annual.value / volatility.value
+    if sharpe.value <= implied + max(0.3, 0.25 * implied):
+        return
+    yield Draft(
+        rule="implausible-ratios",
+        category="inconsistent_content",
+        severity="high",
+        title=f"Sharpe ratio {sharpe.value:g} exceeds return over volatility ({implied:.2f})",
+        detail=f"'{annual.words}' and '{volatility.words}' allow a Sharpe ratio of at most "
+        f"{implied:.2f} (before deducting any risk-free rate), but the document reports "
+        f"'{sharpe.words}'; one of the figures is wrong or measured on another basis.",
+        suggestion="Recompute the performance table from one return series and state the "
+        "period, frequency and annualisation of every figure.",
+        span=sharpe.span,
         checklist_id="BT-06",
         confidence=0.7,
     )

@@ -355,3 +355,14 @@ def test_optimising_before_a_held_out_period_is_the_right_procedure() -> None:
         )
     )
     assert "selected-on-test-data" not in rules(findings)
+
+
+def test_a_sharpe_ratio_that_return_and_volatility_cannot_give() -> None:
+    impossible = review(
+        document(("Results", "Annual return was 8%, volatility 16%, and the Sharpe ratio 1.9."))
+    )
+    assert "implausible-ratios" in rules(impossible)
+    plausible = review(
+        document(("Results", "Annual return was 8%, volatility 16%, and the Sharpe ratio 0.4."))
+    )
+    assert "implausible-ratios" not in rules(plausible)
