@@ -112,16 +112,17 @@ def _day_counts(context: Context) -> Iterator[Draft]:
     the others: the convention is missing once, not once per window."""
     if context.document.search(_DAY_CONVENTION) or context.document.search(_COUNTED_ANYWHERE):
         return
-    drafts = list(_ambiguous_windows(context))
-    if len(drafts) <= _SEPARATE_WINDOWS:
-        yield from drafts  # a short list: each window is its own question
+    windows = list(_ambiguous_windows(context))
+    if len(windows) <= _SEPARATE_WINDOWS:
+        yield from (draft for _, draft in windows)  # a short list: each is its own question
         return
-    first = drafts[0]
-    others = ", ".join(dict.fromkeys(f"'{d.title.split(chr(39))[1]}'" for d in drafts[1:]))
-    yield replace(first, detail=f"{first.detail} Also: {others}." if others else first.detail)
+    (_, first), rest = windows[0], windows[1:]
+    others = ", ".join(dict.fromkeys(f"'{words}'" for words, _ in rest))
+    yield replace(first, detail=f"{first.detail} Also: {others}.")
 
 
-def _ambiguous_windows(context: Context) -> Iterator[Draft]:
+def _ambiguous_windows(context: Context) -> Iterator[tuple[str, Draft]]:
+    """Each ambiguous window's words and its finding."""
     for sentence in context.sentences_for(_PERIOD):
         text = sentence.section.text
         for match in _PERIOD.finditer(text, sentence.start, sentence.end):
@@ -144,7 +145,7 @@ def _ambiguous_windows(context: Context) -> Iterator[Draft]:
             words = match.group()
             if unit == "day":
                 title = f"'{words}' does not say trading or calendar days"
-                days = int(re.sub(r"\D", "", words) or 60)
+                days = int(match.group("n"))
                 why = f"{days} calendar days is about {round(days * 252 / 365)} trading days"
             else:
                 title = f"'{words}' window does not say how it is counted"
@@ -152,17 +153,20 @@ def _ambiguous_windows(context: Context) -> Iterator[Draft]:
                     "a calendar month, 21 trading days and a month-end-to-month-end window "
                     "give different values"
                 )
-            yield Draft(
-                rule="ambiguous-day-count",
-                category="market_calendar",
-                severity="high" if signal else "medium",
-                title=title,
-                detail=f"'{words}' can be read as calendar or trading {unit}s ({why}), and no "
-                "calendar is named for counting them or for holidays inside the window.",
-                suggestion="Say 'N trading days on the <exchange> calendar, ending at t-1' (or "
-                "calendar days), and state it once for the whole document.",
-                span=quote_span(sentence, match.start(), match.end()),
-                checklist_id="MC-01",
+            yield (
+                words,
+                Draft(
+                    rule="ambiguous-day-count",
+                    category="market_calendar",
+                    severity="high" if signal else "medium",
+                    title=title,
+                    detail=f"'{words}' can be read as calendar or trading {unit}s ({why}), and no "
+                    "calendar is named for counting them or for holidays inside the window.",
+                    suggestion="Say 'N trading days on the <exchange> calendar, ending at t-1' (or "
+                    "calendar days), and state it once for the whole document.",
+                    span=quote_span(sentence, match.start(), match.end()),
+                    checklist_id="MC-01",
+                ),
             )
             break
 

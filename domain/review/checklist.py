@@ -5,7 +5,8 @@ Python. This module loads the file once at import and validates it: a wrong seve
 unknown field, a broken regex or an unknown reference stops start-up with a message naming
 the rule and field, instead of failing (or silently matching nothing) during a review.
 
-CHECKLIST_VERSION is "<declared version>+<first 8 hex of the file's sha256>". AnalysisStarted
+CHECKLIST_VERSION is "<declared version>+<first 8 hex of the sha256 of checklist.toml and
+concepts.toml>". AnalysisStarted
 records it, so an old review can be explained with the exact data that produced it, and no
 edit can ship under an unchanged version.
 """
@@ -75,6 +76,8 @@ class Checklist:
     """A validated checklist: the module constants expose the shipped one, tests load edits."""
 
     version: str
+    # The `version` the file declares, without the digest.
+    declared: str
     rules: tuple[Rule, ...]
     # When a document says nothing at all about an area, one finding (title, suggestion)
     # replaces its rows.
@@ -106,6 +109,7 @@ def load_checklist(data: bytes) -> Checklist:
         raise ChecklistError(_report(problems))
     return Checklist(
         version=f"{parsed.version}+{hashlib.sha256(data).hexdigest()[:8]}",
+        declared=parsed.version,
         rules=rules,
         area_gaps={area: (gap.title, gap.suggestion) for area, gap in parsed.area_gaps.items()},
         lexicons=dict(parsed.lexicons),
@@ -232,15 +236,16 @@ _DATA = resources.files("domain.review")
 _CHECKLIST = load_checklist(_DATA.joinpath("checklist.toml").read_bytes())
 
 
-def checklist_version(checklist: bytes, concepts: bytes) -> str:
+def checklist_version(declared: str, *files: bytes) -> str:
     """The concept lexicon (concepts.toml) decides coverage as much as the rules do, so the
     digest covers both files: an edit to either gives a new version."""
-    declared = _CHECKLIST.version.split("+", 1)[0]
-    return f"{declared}+{hashlib.sha256(checklist + concepts).hexdigest()[:8]}"
+    return f"{declared}+{hashlib.sha256(b''.join(files)).hexdigest()[:8]}"
 
 
 CHECKLIST_VERSION = checklist_version(
-    _DATA.joinpath("checklist.toml").read_bytes(), _DATA.joinpath("concepts.toml").read_bytes()
+    _CHECKLIST.declared,
+    _DATA.joinpath("checklist.toml").read_bytes(),
+    _DATA.joinpath("concepts.toml").read_bytes(),
 )
 RULES: tuple[Rule, ...] = _CHECKLIST.rules
 RULES_BY_ID = {rule.id: rule for rule in RULES}

@@ -366,10 +366,6 @@ _MEASURES = re.compile(
 )
 
 
-def _unfocused(span: Span) -> Span:
-    return Span(span.section, span.start, span.end, (span.start, span.start))
-
-
 def review_windows(context: Context) -> Iterator[Draft]:
     """One measure given two lookbacks in different sections ("the trend over the past 100
     days" in the overview, "return over the past 120 days" in the signal)."""
@@ -412,7 +408,7 @@ def review_windows(context: Context) -> Iterator[Draft]:
                         suggestion="State each window once, in a parameter table, and refer to it.",
                         # A relation between two passages, not a problem of these words: no
                         # other check's finding on "12 months" may absorb it.
-                        span=_unfocused(quote_span(sentence, start, match.end())),
+                        span=quote_span(sentence, start, match.end()).unfocused(),
                         checklist_id="CL-04",
                         confidence=0.6,
                     )

@@ -85,6 +85,7 @@ def review_coverage(context: Context, answered: set[str], runner: CheckRunner) -
     finding from the IR checks, which says more than "missing" would."""
     missing: dict[Area, list[Rule]] = defaultdict(list)
     addressed: set[Area] = set()
+    research_elsewhere = _research_elsewhere(context)
     for rule in RULES:
         if not applies(rule.scope, context.kind) or not is_required(rule, context):
             continue
@@ -100,7 +101,7 @@ def review_coverage(context: Context, answered: set[str], runner: CheckRunner) -
             continue
         if covered or flagged or rule.id in answered:
             addressed.add(rule.area)
-        elif not (rule.scope == "research" and _research_elsewhere(context)):
+        elif not (rule.scope == "research" and research_elsewhere):
             missing[rule.area].append(rule)
     for area, rules in missing.items():
         if area not in addressed and len(rules) >= 2:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from domain.findings import Category, Severity
 from domain.review.context import Context
 from domain.review.draft import Draft
-from domain.review.screen import Haystack
 from domain.review.text import Span, quote_span
 
 _I = re.IGNORECASE
@@ -264,13 +263,12 @@ def review_disclosures(context: Context) -> Iterator[Draft]:
 def _needs(context: Context, needs: tuple[_Need, ...]) -> Iterator[Draft]:
     document = context.document
     for need in needs:
-        if _answered(document, need.answered):
+        if document.search(need.answered) is not None:
             continue
         first = _first(context, need.trigger)
         if first is None:
             continue
         sentence, start, end = first
-        quoted = quote_span(sentence, start, end)
         yield Draft(
             rule=need.name,
             category=need.category,
@@ -280,13 +278,9 @@ def _needs(context: Context, needs: tuple[_Need, ...]) -> Iterator[Draft]:
             suggestion=need.suggestion,
             # About what the document lacks, not about these words: findings of other checks
             # on the same words stay separate.
-            span=Span(quoted.section, quoted.start, quoted.end, (start, start)),
+            span=quote_span(sentence, start, end).unfocused(),
             confidence=0.6,
         )
-
-
-def _answered(document: Haystack, pattern: re.Pattern[str]) -> bool:
-    return document.search(pattern) is not None
 
 
 def _first(context: Context, pattern: re.Pattern[str]) -> tuple[Span, int, int] | None:

@@ -32,19 +32,26 @@ from domain.review.screen import Haystack
 
 DocumentKind = Literal["live", "strategy", "index", "research", "model", "product"]
 
-_LIVE_MARKERS = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"\bkill[- ]?switch",
-        r"\blive trading\b|\bin production\b|\bproduction (?:environment|trading|system)\b",
-        r"\bgo[- ]live\b|\bdeployment\b",
-        r"\bpre[- ]trade\b",
-        r"\b(?:order management|execution management)\b|\b(?-i:OMS|EMS)\b",
-        r"\b(?:child|parent|limit|market|stop) orders?\b|\border types?\b",
-        r"\btrading venues?\b|\bvenues?\b",
-        r"\b(?-i:FIX) (?:session|protocol|gateway)\b|\bmarket access\b",
-        r"\bposition limits?\b[^.\n]{0,40}\breject",
-    )
+
+def _markers(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    """Case-insensitive, and `^`/`$` at line ends, so headings ("Abstract") can be matched."""
+    return tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in patterns)
+
+
+# Markers that something runs in production, and markers of execution detail; a document is
+# "live" with two markers, at least one of them a production marker.
+_PRODUCTION_MARKERS = _markers(
+    r"\bkill[- ]?switch",
+    r"\blive trading\b|\bin production\b|\bproduction (?:environment|trading|system)\b",
+    r"\bgo[- ]live\b|\bdeployment\b",
+    r"\bpre[- ]trade\b",
+    r"\b(?:order management|execution management)\b|\b(?-i:OMS|EMS)\b",
+    r"\b(?-i:FIX) (?:session|protocol|gateway)\b|\bmarket access\b",
+)
+_EXECUTION_MARKERS = _markers(
+    r"\b(?:child|parent|limit|market|stop) orders?\b|\border types?\b",
+    r"\btrading venues?\b|\bvenues?\b",
+    r"\bposition limits?\b[^.\n]{0,40}\breject",
 )
 _LIVE_OUT_OF_SCOPE = re.compile(
     r"\b(?:live (?:implementation|trading|execution)|production (?:implementation|trading|"
@@ -54,52 +61,39 @@ _LIVE_OUT_OF_SCOPE = re.compile(
     r"production)\b",
     re.IGNORECASE,
 )
-_PRODUCTION_MARKERS = _LIVE_MARKERS[:5] + _LIVE_MARKERS[7:8]
 _INDEX_TITLE = re.compile(r"\bindex\b|\bindices\b", re.IGNORECASE)
-_INDEX_MARKERS = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"\bindex methodology\b",
-        r"\bindex (?:level|value|calculation|divisor)\b",
-        r"\bbase (?:date|level|value)\b",
-        r"\bindex (?:committee|provider|administrator|sponsor|calculation agent)\b",
-        r"\b(?:index|its) constituents\b|\bconstituents of the index\b|\bconstituents?\b",
-        r"\breconstitution\b|\bthe index is (?:rebalanced|reviewed|reconstituted|weighted)\b",
-        r"\bparent index\b|\bunderlying index\b|\bselection pool\b",
-    )
+_INDEX_MARKERS = _markers(
+    r"\bindex methodology\b",
+    r"\bindex (?:level|value|calculation|divisor)\b",
+    r"\bbase (?:date|level|value)\b",
+    r"\bindex (?:committee|provider|administrator|sponsor|calculation agent)\b",
+    r"\b(?:index|its) constituents\b|\bconstituents of the index\b|\bconstituents?\b",
+    r"\breconstitution\b|\bthe index is (?:rebalanced|reviewed|reconstituted|weighted)\b",
+    r"\bparent index\b|\bunderlying index\b|\bselection pool\b",
 )
 # An academic paper, thesis or backtest report: it argues from results, it runs nothing.
-_RESEARCH_MARKERS = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"^\s*abstract\b",
-        r"\b(?:this|the present|our) (?:paper|study|thesis|dissertation|article|report)\b",
-        r"\bwe (?:propose|find|show|document|examine|investigate|study|test|present)\b",
-        r"\b(?:literature review|related work|prior literature|previous studies)\b",
-        r"\bet al\.",
-        r"^\s*(?:\d+\.?\s*)?(?:references|bibliography|conclusions?)\s*$",
-        r"\bour (?:results|findings|sample|analysis)\b",
-    )
+_RESEARCH_MARKERS = _markers(
+    r"^\s*abstract\b",
+    r"\b(?:this|the present|our) (?:paper|study|thesis|dissertation|article|report)\b",
+    r"\bwe (?:propose|find|show|document|examine|investigate|study|test|present)\b",
+    r"\b(?:literature review|related work|prior literature|previous studies)\b",
+    r"\bet al\.",
+    r"^\s*(?:\d+\.?\s*)?(?:references|bibliography|conclusions?)\s*$",
+    r"\bour (?:results|findings|sample|analysis)\b",
 )
-_MODEL_MARKERS = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"\bmodel (?:documentation|risk|owner|validation|inventory|limitations?|tiering)\b",
-        r"\bintended use\b",
-        r"\b(?-i:SR) ?11-7\b|\b(?-i:SS1/23)\b",
-        r"\b(?:calibration|recalibration) of the model\b|\bmodel (?:is|was) calibrated\b",
-        r"\boutcomes analysis\b|\bconceptual soundness\b",
-    )
+_MODEL_MARKERS = _markers(
+    r"\bmodel (?:documentation|risk|owner|validation|inventory|limitations?|tiering)\b",
+    r"\bintended use\b",
+    r"\b(?-i:SR) ?11-7\b|\b(?-i:SS1/23)\b",
+    r"\b(?:calibration|recalibration) of the model\b|\bmodel (?:is|was) calibrated\b",
+    r"\boutcomes analysis\b|\bconceptual soundness\b",
 )
-_PRODUCT_MARKERS = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"\bour (?:platform|product|solution|service|offering|tool|clients|customers)\b",
-        r"\b(?:clients|customers|users) can\b",
-        r"\b(?:subscription|licen[cs]ing|pricing plans?|request a demo|contact us|free trial)\b",
-        r"\bkey features\b|\bfeatures include\b|\bwe offer\b",
-        r"\b(?:dashboard|web interface|REST API|SDK)\b",
-    )
+_PRODUCT_MARKERS = _markers(
+    r"\bour (?:platform|product|solution|service|offering|tool|clients|customers)\b",
+    r"\b(?:clients|customers|users) can\b",
+    r"\b(?:subscription|licen[cs]ing|pricing plans?|request a demo|contact us|free trial)\b",
+    r"\bkey features\b|\bfeatures include\b|\bwe offer\b",
+    r"\b(?:dashboard|web interface|REST API|SDK)\b",
 )
 
 # Steps lower than the checklist severity for a missing item, or None where the item is not
@@ -124,9 +118,8 @@ def classify(title: str, document: Haystack) -> DocumentKind:
     if document.search(_LIVE_OUT_OF_SCOPE):
         # "Live implementation is out of scope": a backtest or research specification.
         return "research"
-    hits = [marker for marker in _LIVE_MARKERS if document.search(marker)]
-    # Venues and order types alone describe execution; production needs a production marker.
-    if len(hits) >= 2 and any(marker in _PRODUCTION_MARKERS for marker in hits):
+    production = _hits(_PRODUCTION_MARKERS, document)
+    if production and production + _hits(_EXECUTION_MARKERS, document) >= 2:
         return "live"
     titled = Haystack(f"{title}\n{document.text}")
     index_hits = sum(1 for marker in _INDEX_MARKERS if titled.search(marker))
@@ -142,8 +135,7 @@ def classify(title: str, document: Haystack) -> DocumentKind:
 
 
 def _hits(markers: tuple[re.Pattern[str], ...], document: Haystack) -> int:
-    multiline = (re.compile(m.pattern, m.flags | re.MULTILINE) for m in markers)
-    return sum(1 for marker in multiline if document.search(marker))
+    return sum(1 for marker in markers if document.search(marker))
 
 
 def applies(scope: Scope, kind: DocumentKind) -> bool:

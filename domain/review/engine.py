@@ -3,7 +3,6 @@ problem, most severe first, each quote checked against the document."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -36,9 +35,9 @@ def review_document(ir: DocumentIR) -> RulesReview:
     checked = [d for d in review_ir(context, runner) if _asserted(d)]
     quoted = _merge([d for d in checked if d.span is not None])
     answered = {d.checklist_id for d in quoted if d.checklist_id}
-    drafts = [*quoted, *(d for d in checked if d.span is None)]
-    drafts += review_coverage(context, answered, runner)
-    located = _merge([d for d in drafts if d.span is not None and _asserted(d)])
+    covered = [d for d in review_coverage(context, answered, runner) if _asserted(d)]
+    drafts = [*quoted, *(d for d in checked if d.span is None), *covered]
+    located = _merge([d for d in drafts if d.span is not None])
     located = sorted(located, key=lambda d: _order(context, d))
     if ir.words > LONG_DOCUMENT_WORDS:
         located = _limit_repeats(located)
@@ -117,11 +116,8 @@ def _limit_absences(ordered: list[Draft], limit: int) -> list[Draft]:
 
 
 def _listed(draft: Draft) -> str:
-    """ "EX-03 Capacity is not estimated", or an area gap with the rows it stands for."""
-    if draft.checklist_id:
-        return f"{draft.checklist_id} {draft.title}"
-    rows = re.findall(r"\b[A-Z]{2}-\d\d\b", draft.detail)
-    return f"{draft.title} ({', '.join(rows)})" if rows else draft.title
+    """ "EX-03 Capacity is not estimated": the row's id, so readers can look it up."""
+    return f"{draft.checklist_id} {draft.title}" if draft.checklist_id else draft.title
 
 
 def _asserted(draft: Draft) -> bool:
@@ -159,17 +155,7 @@ def _merge(drafts: list[Draft]) -> list[Draft]:
 
 
 def _fold(keep: Draft, extra: Draft) -> Draft:
-    return Draft(
-        rule=keep.rule,
-        category=keep.category,
-        severity=keep.severity,
-        title=keep.title,
-        detail=f"{keep.detail} Also: {extra.title[:1].lower()}{extra.title[1:]}.",
-        suggestion=keep.suggestion,
-        span=keep.span,
-        checklist_id=keep.checklist_id,
-        confidence=keep.confidence,
-    )
+    return replace(keep, detail=f"{keep.detail} Also: {extra.title[:1].lower()}{extra.title[1:]}.")
 
 
 def _finding(draft: Draft) -> Finding:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from domain.findings import Category, Severity
 from domain.review.context import Context
 from domain.review.draft import Draft
-from domain.review.text import Span, quote_span
+from domain.review.text import quote_span
 
 _I = re.IGNORECASE
 
@@ -160,7 +160,7 @@ def review_hazards(context: Context) -> Iterator[Draft]:
                 continue
             span = quote_span(sentence, match.start(), match.end())
             if not hazard.same_words:
-                span = Span(span.section, span.start, span.end, (span.start, span.start))
+                span = span.unfocused()
             yield Draft(
                 rule=hazard.rule,
                 category=hazard.category,

@@ -69,7 +69,10 @@ def _reported(context: Context) -> list[_Reported]:
     found = []
     for sentence in context.sentences_for(_METRIC):
         text = sentence.section.text
-        for match in _METRIC.finditer(text, sentence.start, sentence.end):
+        matches = list(_METRIC.finditer(text, sentence.start, sentence.end))
+        # A sentence listing many figures compares them; its values are not contradictions.
+        distinguished = _DISTINGUISHED.search(sentence.text) is not None or len(matches) > 2
+        for match in matches:
             index = next(i for i in range(len(_NAMES)) if match.group(f"m{i}") is not None)
             found.append(
                 _Reported(
@@ -78,8 +81,7 @@ def _reported(context: Context) -> list[_Reported]:
                     percent=match.group(f"p{index}") is not None,
                     span=quote_span(sentence, match.start(), match.end()),
                     words=" ".join(match.group().split()),
-                    distinguished=_DISTINGUISHED.search(sentence.text) is not None
-                    or len(_METRIC.findall(sentence.text)) > 2,
+                    distinguished=distinguished,
                 )
             )
     return found

@@ -89,7 +89,7 @@ def _windows_across_markets(context: Context) -> Iterator[Draft]:
             "one market is closed is treated.",
             suggestion="Say which calendar counts the window (e.g. 'union of NYSE and TSE "
             "trading days, prices carried forward on local holidays').",
-            span=Span(sentence.section, sentence.start, sentence.end, (sentence.start,) * 2),
+            span=sentence.unfocused(),
             checklist_id="MC-02",
             confidence=0.5,
         )

@@ -76,6 +76,11 @@ class Span:
     def text(self) -> str:
         return self.section.text[self.start : self.end]
 
+    def unfocused(self) -> Span:
+        """The same quote about the passage as a whole (a relation, something the document
+        lacks): an empty focus, so no finding on the same words absorbs it or is absorbed."""
+        return Span(self.section, self.start, self.end, (self.start, self.start))
+
     def same_problem(self, other: Span) -> bool:
         if not self.overlaps(other):
             return False

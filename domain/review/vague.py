@@ -49,10 +49,29 @@ class _Entry:
     suggestion: str
     category: Category = "undefined_parameter"
     checklist_id: str | None = None
+    # The clause must also match this for the phrase to be a rule about the portfolio.
+    requires: re.Pattern[str] | None = None
+    # The document answers the phrase wherever this matches.
+    answered_by: re.Pattern[str] | None = None
 
 
-def _entry(name: str, kind: Kind, pattern: str, **fields: str) -> _Entry:
-    return _Entry(name=name, kind=kind, pattern=re.compile(flexible(pattern), _I), **fields)  # type: ignore[arg-type]
+def _entry(
+    name: str,
+    kind: Kind,
+    pattern: str,
+    *,
+    requires: re.Pattern[str] | None = None,
+    answered_by: re.Pattern[str] | None = None,
+    **fields: str,
+) -> _Entry:
+    return _Entry(
+        name=name,
+        kind=kind,
+        pattern=re.compile(flexible(pattern), _I),
+        requires=requires,
+        answered_by=answered_by,
+        **fields,  # type: ignore[arg-type]
+    )
 
 
 _THRESHOLD_DETAIL = (
@@ -60,6 +79,22 @@ _THRESHOLD_DETAIL = (
     "in the document, so two implementations will hold different positions."
 )
 _THRESHOLD_FIX = "State the value, its unit and how it is measured, e.g. '{example}'."
+
+# What answers an entry besides a number: a schedule stated anywhere answers "the rebalance
+# date"; a cap needs a quantity of the portfolio to cap ("limits capped the scope" caps none).
+_SCHEDULE_STATED = re.compile(
+    r"\b(?:rebalanc\w*|reconstitut\w*|review\w*|reset)\b[^.\n]{0,80}\b(?:daily|weekly|monthly|"
+    r"quarterly|semi-?annually|annually|each (?:day|week|month|quarter|year)|every \w+)\b|"
+    r"\b(?:daily|weekly|monthly|quarterly|semi-?annual|annual)\s+rebalanc\w*|"
+    r"\b(?:last|first) (?:business|trading) day of (?:each|every|the) (?:month|quarter|year)\b",
+    _I,
+)
+_CAPPABLE = re.compile(
+    r"\b(?:weights?|positions?|exposures?|leverage|sizes?|allocations?|turnover|participation|"
+    r"orders?|loss(?:es)?|holdings?|constituents?|shares?|sectors?|countr(?:y|ies)|issuers?|"
+    r"notional|stakes?|investments?|bets?|trades?|gross|net|drawdowns?|risk)\b",
+    _I,
+)
 
 ENTRIES: tuple[_Entry, ...] = (
     _entry(
@@ -86,6 +121,7 @@ ENTRIES: tuple[_Entry, ...] = (
         "cap-without-value",
         "threshold",
         r"\bcapped\b(?!\s+at\s+[\d$€£])|\bsubject to (?:a|the) (?:cap|ceiling|limit)\b",
+        requires=_CAPPABLE,
         title="{subject} cap is never given",
         fallback_title="Cap is never given",
         detail="The text says '{match}' but gives no cap, so the concentration the rule is meant "
@@ -147,6 +183,7 @@ ENTRIES: tuple[_Entry, ...] = (
         "vague-schedule",
         "frequency",
         r"\bthe (?:rebalancing|review|reconstitution|rebalance) (?:frequency|schedule|dates?)\b",
+        answered_by=_SCHEDULE_STATED,
         title="{topic} frequency is never given",
         fallback_title="{topic} frequency is never given",
         detail="'{match}' is referred to but never stated, so when the strategy trades cannot be "
@@ -204,19 +241,6 @@ ENTRIES: tuple[_Entry, ...] = (
     ),
 )
 
-_SCHEDULE_STATED = re.compile(
-    r"\b(?:rebalanc\w*|reconstitut\w*|review\w*|reset)\b[^.\n]{0,80}\b(?:daily|weekly|monthly|"
-    r"quarterly|semi-?annually|annually|each (?:day|week|month|quarter|year)|every \w+)\b|"
-    r"\b(?:daily|weekly|monthly|quarterly|semi-?annual|annual)\s+rebalanc\w*|"
-    r"\b(?:last|first) (?:business|trading) day of (?:each|every|the) (?:month|quarter|year)\b",
-    _I,
-)
-_CAPPABLE = re.compile(
-    r"\b(?:weights?|positions?|exposures?|leverage|sizes?|allocations?|turnover|participation|"
-    r"orders?|loss(?:es)?|holdings?|constituents?|shares?|sectors?|countr(?:y|ies)|issuers?|"
-    r"notional|stakes?|investments?|bets?|trades?|gross|net|drawdowns?|risk)\b",
-    _I,
-)
 _BY_PATTERN = {entry.pattern: entry for entry in ENTRIES}
 
 _SEVERITY: dict[Kind, dict[Role, Severity | None]] = {
@@ -302,8 +326,7 @@ def _sentence(
         around = clause(sentence, match.start(), match.end())
         if has_number(around.text):
             continue
-        if entry.name == "cap-without-value" and not _CAPPABLE.search(around.text):
-            # "computational limits capped the scope" caps no quantity of the portfolio.
+        if entry.requires is not None and not entry.requires.search(around.text):
             continue
         owner = subject(text[around.start : match.start()])
         if _given_elsewhere(context, entry, match.group(), owner, sentence):
@@ -334,9 +357,8 @@ def _given_elsewhere(
     context: Context, entry: _Entry, matched: str, owner: str | None, sentence: Span
 ) -> bool:
     """A vague phrase is fine when the quantity it names is given a number somewhere else."""
-    if entry.name == "vague-schedule":
-        # "the rebalance date" is fine once the schedule is stated anywhere.
-        return context.document.search(_SCHEDULE_STATED) is not None
+    if entry.answered_by is not None and context.document.search(entry.answered_by):
+        return True
     if entry.kind in ("frequency", "soft", "practice"):
         return False
     if entry.kind == "cost":

@@ -366,3 +366,16 @@ def test_a_sharpe_ratio_that_return_and_volatility_cannot_give() -> None:
         document(("Results", "Annual return was 8%, volatility 16%, and the Sharpe ratio 0.4."))
     )
     assert "implausible-ratios" not in rules(plausible)
+
+
+def test_many_ambiguous_windows_are_one_finding_that_lists_them() -> None:
+    windows = " ".join(
+        f"Signal {i} is the {n}-day return." for i, n in enumerate((5, 10, 20, 40, 60, 120, 250))
+    )
+    findings = review(document(("Signal", windows)))
+    (finding,) = [f for f in findings if f.rule == "ambiguous-day-count"]
+    assert "'250-day'" in finding.detail and "'10-day'" in finding.detail
+    few = review(
+        document(("Signal", "Signal A is the 20-day return. Signal B is the 60-day return."))
+    )
+    assert len([f for f in few if f.rule == "ambiguous-day-count"]) == 2

@@ -21,7 +21,6 @@ from paraphrase_cases import CASES, Case
 from domain.findings import Finding
 from domain.ingest import ingest
 from domain.review import review_rules
-from domain.review.checklist import RULES_BY_ID
 
 COVERED_TITLE = "Strategy Notes"
 COVERED_HEADING = "Details"
@@ -30,6 +29,12 @@ LACKING_HEADING = "Overview"
 
 # Expected only when something in the document triggers them; the engine may quote the trigger.
 TRIGGERED_TOPICS = frozenset({"BT-04", "BT-05", "MC-01", "MC-02", "MC-03"})
+# Quoted checks that raise a triggered row's question in their own words.
+SPEAKS_FOR = {
+    "MC-01": frozenset({"ambiguous-day-count"}),
+    "MC-02": frozenset({"ambiguous-roll-convention", "holidays-across-markets"}),
+    "MC-03": frozenset({"cross-market-alignment", "schedule-without-time"}),
+}
 
 
 def markdown(case: Case) -> str:
@@ -42,9 +47,9 @@ def absence_findings(findings: list[Finding], topic: str) -> list[Finding]:
     """Findings saying the topic is missing: its own rule, or an area-level gap naming it."""
     named = re.compile(rf"(?<![A-Z0-9-]){re.escape(topic)}(?![0-9])")
     own = [f for f in findings if f.rule.startswith(f"{topic}/")]
-    # A quoted check of the row's own category at the trigger (e.g. "data from several
+    # A quoted check that asks the row's question at the trigger (e.g. "data from several
     # markets is aligned without time zones" for MC-03) says the same thing, with a quote.
-    category = RULES_BY_ID[topic].category
+    speaking = SPEAKS_FOR.get(topic, frozenset())
     return [
         f
         for f in findings
@@ -52,7 +57,7 @@ def absence_findings(findings: list[Finding], topic: str) -> list[Finding]:
         or (
             f.evidence is not None
             and topic in TRIGGERED_TOPICS
-            and (f in own or f.category == category)
+            and (f in own or f.rule in speaking)
         )
     ]
 
