@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,27 @@ class Job:
     max_attempts: int
     claim_token: uuid.UUID
     lease_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JobSummary:
+    """A job as an operator sees it; it carries no claim token, so it cannot be used to
+    complete or fail the job."""
+
+    id: int
+    kind: str
+    state: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+_SUMMARY_COLUMNS = (
+    "id, kind, state, payload, attempts, max_attempts, last_error, created_at, updated_at"
+)
 
 
 def backoff_delay(
@@ -188,3 +210,48 @@ class JobQueue:
         rows = await self.pool.fetch("SELECT state, count(*) AS n FROM jobs GROUP BY state")
         found = {row["state"]: row["n"] for row in rows}
         return {state: found.get(state, 0) for state in JOB_STATES}
+
+    async def list_jobs(
+        self,
+        *,
+        states: Sequence[str] | None = None,
+        ids: Sequence[int] | None = None,
+        limit: int | None = 50,
+        connection: asyncpg.Connection | None = None,
+    ) -> list[JobSummary]:
+        """Jobs for operators, newest first; None means no filter (or no limit)."""
+        rows = await (connection or self.pool).fetch(
+            f"""SELECT {_SUMMARY_COLUMNS} FROM jobs
+                WHERE ($1::text[] IS NULL OR state = ANY($1))
+                  AND ($2::bigint[] IS NULL OR id = ANY($2))
+                ORDER BY id DESC LIMIT $3""",
+            states,
+            ids,
+            limit,
+        )
+        return [JobSummary(**dict(row)) for row in rows]
+
+    async def requeue_dead(
+        self, connection: asyncpg.Connection, ids: Sequence[int] | None
+    ) -> list[JobSummary]:
+        """Give dead jobs (all of them when `ids` is None) a full set of attempts again, in
+        the caller's transaction so the record of who retried them commits with it. Jobs in
+        any other state are left alone: the caller compares what it asked for with what
+        came back. Returns the jobs as they were when dead (attempts spent, last error),
+        oldest first; `last_error` is kept until a new attempt fails."""
+        rows = await connection.fetch(
+            f"""WITH dead AS (
+                    SELECT {_SUMMARY_COLUMNS} FROM jobs
+                    WHERE state = 'dead' AND ($1::bigint[] IS NULL OR id = ANY($1))
+                    ORDER BY id
+                    FOR UPDATE)
+                UPDATE jobs SET state = 'pending', attempts = 0, run_after = clock_timestamp(),
+                    finished_at = NULL, claim_token = NULL, lease_until = NULL,
+                    updated_at = now()
+                FROM dead WHERE jobs.id = dead.id
+                RETURNING dead.*""",
+            ids,
+        )
+        for kind in sorted({row["kind"] for row in rows}):
+            await connection.execute("SELECT pg_notify($1, $2)", JOBS_CHANNEL, kind)
+        return sorted((JobSummary(**dict(row)) for row in rows), key=lambda job: job.id)

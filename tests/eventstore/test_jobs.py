@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from eventstore import EventStore, JobQueue, LeaseLost, NewEvent
-from eventstore.jobs import backoff_delay
+from eventstore.jobs import JOBS_CHANNEL, backoff_delay
 from eventstore.worker import JobContext, JobWorker, PermanentJobError
 
 
@@ -200,3 +200,113 @@ async def test_stopping_hands_unfinished_jobs_back_after_the_grace_period(
     assert (await queue.counts())["pending"] == 1
     [again] = await queue.claim("next-replica")
     assert again.attempts == 1, "a handed-back job does not spend an attempt"
+
+
+async def _dead(queue: JobQueue, error: str = "boom") -> int:
+    """A job that failed its only attempt."""
+    [job_id] = await _enqueue(queue, 1, max_attempts=1)
+    [job] = await queue.claim("w")
+    assert job.id == job_id
+    assert await queue.fail(job, error) == "dead"
+    return job_id
+
+
+async def test_requeue_dead_gives_a_full_set_of_attempts_and_leaves_other_states_alone(
+    queue: JobQueue,
+) -> None:
+    dead = await _dead(queue, "boom\nat line 3")
+    [done] = await _enqueue(queue, 1)
+    await queue.complete((await queue.claim("w"))[0])
+    [running_id] = await _enqueue(queue, 1)
+    [running] = await queue.claim("w")
+    [pending] = await _enqueue(queue, 1)
+
+    async with queue.pool.acquire() as connection, connection.transaction():
+        requeued = await queue.requeue_dead(connection, [pending, running_id, done, dead])
+    assert [(j.id, j.state, j.attempts, j.last_error) for j in requeued] == [
+        (dead, "dead", 1, "boom\nat line 3")
+    ], "returned as it was when dead"
+
+    rows = {
+        r["id"]: r
+        for r in await queue.pool.fetch(
+            "SELECT id, state, attempts, last_error, finished_at, claim_token FROM jobs"
+        )
+    }
+    assert rows[dead]["state"] == "pending" and rows[dead]["attempts"] == 0
+    assert rows[dead]["finished_at"] is None and rows[dead]["last_error"] == "boom\nat line 3"
+    assert [rows[i]["state"] for i in (done, running_id, pending)] == [
+        "succeeded",
+        "running",
+        "pending",
+    ]
+    assert rows[running_id]["claim_token"] == running.claim_token
+    await queue.complete(running)  # its owner still holds the lease
+
+    claimed = {job.id: job for job in await queue.claim("w", limit=5)}
+    assert set(claimed) == {dead, pending}
+    assert claimed[dead].attempts == 1 and claimed[dead].max_attempts == 1
+
+
+async def test_a_claim_cannot_take_a_job_mid_requeue_and_a_rollback_keeps_it_dead(
+    queue: JobQueue,
+) -> None:
+    dead = await _dead(queue)
+    with pytest.raises(RuntimeError):
+        async with queue.pool.acquire() as connection, connection.transaction():
+            assert [j.id for j in await queue.requeue_dead(connection, None)] == [dead]
+            assert await queue.claim("eager") == [], "uncommitted: still dead to others"
+            raise RuntimeError("the record of the retry failed")
+    assert await queue.pool.fetchval("SELECT state FROM jobs WHERE id = $1", dead) == "dead"
+    assert await queue.claim("w") == []
+
+    async with queue.pool.acquire() as connection, connection.transaction():
+        await queue.requeue_dead(connection, [dead])
+    assert [job.id for job in await queue.claim("w")] == [dead]
+
+
+async def test_two_operators_retrying_one_job_requeue_it_once(queue: JobQueue) -> None:
+    dead = await _dead(queue)
+    async with queue.pool.acquire() as first, queue.pool.acquire() as second:
+        first_transaction = first.transaction()
+        await first_transaction.start()
+        assert len(await queue.requeue_dead(first, [dead])) == 1
+        async with second.transaction():
+            late = asyncio.create_task(queue.requeue_dead(second, [dead]))
+            await asyncio.sleep(0.2)
+            assert not late.done(), "the second waits for the first's row lock"
+            await first_transaction.commit()
+            assert await asyncio.wait_for(late, 5) == [], "then finds the job no longer dead"
+    [job] = await queue.claim("w")
+    assert job.id == dead and job.attempts == 1
+
+
+async def test_requeue_wakes_workers_when_it_commits(queue: JobQueue, database_dsn: str) -> None:
+    dead = await _dead(queue)
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(database_dsn)
+    try:
+        await listener.add_listener(JOBS_CHANNEL, lambda *args: heard.put_nowait(args[3]))
+        async with queue.pool.acquire() as connection, connection.transaction():
+            await queue.requeue_dead(connection, [dead])
+            await asyncio.sleep(0.1)
+            assert heard.empty()
+        assert await asyncio.wait_for(heard.get(), 5) == "work"
+    finally:
+        await listener.close()
+
+
+async def test_list_jobs_filters_by_state_and_id_newest_first(queue: JobQueue) -> None:
+    dead = await _dead(queue, "no such file")
+    pending = await _enqueue(queue, 3, kind="other")
+    assert [j.id for j in await queue.list_jobs()] == [*reversed(pending), dead]
+    assert [j.id for j in await queue.list_jobs(limit=2)] == list(reversed(pending))[:2]
+    [only] = await queue.list_jobs(states=["dead"])
+    assert (only.id, only.kind, only.attempts, only.max_attempts) == (dead, "work", 1, 1)
+    assert only.last_error == "no such file" and only.payload == {"n": 0}
+    assert only.created_at <= only.updated_at
+    assert [j.id for j in await queue.list_jobs(ids=[pending[0], dead, 10**12])] == [
+        pending[0],
+        dead,
+    ]
+    assert await queue.list_jobs(states=["running"]) == []
