@@ -3,11 +3,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint eval bench clean
+# Pinned, hashed dependencies (`make lock` refreshes them). Installing needs only pip.
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK := requirements/dev.lock
+# The extras locked into DEV_LOCK with the runtime dependencies.
+DEV_EXTRAS := dev
 
-$(STAMP): pyproject.toml
+.PHONY: demo test lint eval bench lock clean
+
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -40,6 +47,18 @@ bench: $(STAMP)
 	$(BIN)/python tests/benchmarks/eventstore_bench.py --quick
 	$(BIN)/python tests/benchmarks/ingest_bench.py
 	$(BIN)/python tests/benchmarks/review_bench.py
+
+# Resolved for every platform and Python 3.11+. Existing pins are kept unless pyproject.toml
+# rules them out: `make lock LOCK_FLAGS=--upgrade` (or --upgrade-package NAME) moves them.
+# The dev lock is constrained by the runtime lock, so both pin the same versions.
+UV_VERSION := 0.13.9
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet --custom-compile-command 'make lock' $(LOCK_FLAGS)
+
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(UV_COMPILE) -o $(RUNTIME_LOCK)
+	$(UV_COMPILE) $(addprefix --extra ,$(DEV_EXTRAS)) -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
