@@ -7,11 +7,13 @@ one line and exit code 1 (the traceback goes to the log only at LOG_LEVEL=DEBUG)
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import mimetypes
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -23,9 +25,10 @@ from rich.console import Console
 from bot.logs import configure_logging
 from bot.runtime import Runtime, database_dsn, migrate_database, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
-from bot.terminal import print_answer, print_documents, print_history, print_review
+from bot.terminal import print_answer, print_documents, print_history, print_jobs, print_review
 from domain.document import DocumentError
 from domain.findings import SEVERITIES
+from domain.operations import JOB_STATES, UNFINISHED, JobNotRetryable, JobOperations, JobRow
 from domain.queries import (
     DocumentNotFound,
     channel_stats,
@@ -52,8 +55,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 projections_app = typer.Typer(help="Read-model maintenance.", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="Queued jobs and dead letters: with no command, list them.",
+    invoke_without_command=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(projections_app, name="projections")
+app.add_typer(jobs_app, name="jobs")
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
@@ -338,6 +346,154 @@ def projections_rebuild() -> None:
                 stdout.print(f"{projector.projection.name}: replayed {replayed} events")
 
     _run(work)
+
+JobState = StrEnum("JobState", {s: s for s in JOB_STATES})
+
+
+class JobsFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@jobs_app.callback()
+def jobs(
+    context: typer.Context,
+    state: Annotated[
+        JobState | None,
+        typer.Option("--state", help="Only jobs in this state (default: all but succeeded)."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Show at most N jobs.")] = 50,
+    output: Annotated[
+        JobsFormat, typer.Option("--format", "-f", help="Output format (json: one job a line).")
+    ] = JobsFormat.text,
+) -> None:
+    """List jobs, newest first: by default every job that has not succeeded."""
+    if context.invoked_subcommand is not None:
+        return
+
+    async def work(settings: Settings) -> None:
+        async with open_runtime(settings) as runtime:
+            await runtime.catch_up()  # so the newest documents have their file names
+            rows = await JobOperations(runtime.store, runtime.jobs).list_jobs(
+                states=UNFINISHED if state is None else (state.value,), limit=limit
+            )
+        if output is JobsFormat.json:
+            for row in rows:
+                sys.stdout.write(json.dumps(_job_json(row), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            print_jobs(stdout, rows, now=datetime.now(UTC))
+
+    _run(work)
+
+
+def _job_json(row: JobRow) -> dict[str, object]:
+    job = row.job
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "state": job.state,
+        "document_id": None if row.document_id is None else str(row.document_id),
+        "filename": row.filename,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "last_error": job.last_error,
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }
+
+
+@jobs_app.command("retry")
+def jobs_retry(
+    ids: Annotated[
+        list[int] | None, typer.Argument(help="Ids of dead jobs.", show_default=False)
+    ] = None,
+    all_dead: Annotated[bool, typer.Option("--all-dead", help="Retry every dead job.")] = False,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Who retries, for the record (default: your OS user)."),
+    ] = None,
+) -> None:
+    """Put dead jobs back in the queue with a full set of attempts.
+
+    All or none: if one id is not a dead job, nothing changes. Each retry is recorded as
+    a JobRetried event naming the actor."""
+
+    async def work(settings: Settings) -> None:
+        if bool(ids) == all_dead:
+            raise UserError("Give the ids of dead jobs to retry, or --all-dead (not both).")
+        who = _actor(actor)
+        async with open_runtime(settings) as runtime:
+            operations = JobOperations(runtime.store, runtime.jobs)
+            try:
+                retried = await operations.retry(None if all_dead else ids, actor=who)
+            except JobNotRetryable as error:
+                raise UserError(str(error)) from None
+        if not retried:
+            stdout.print("No dead jobs to retry.")
+        for job in retried:
+            stdout.print(
+                f"Retried job {job.id} ({job.kind}) as {who}; it had spent {job.attempts} of "
+                f"{job.max_attempts} attempts.",
+                markup=False,
+                soft_wrap=True,  # one line a job, for scripts
+            )
+
+    _run(work)
+
+
+def _actor(given: str | None) -> str:
+    """Who runs the command, for the record: --actor, else the OS user."""
+    if given is not None:
+        if not given.strip():
+            raise UserError("--actor needs a name.")
+        return given.strip()
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment nor the password file
+        raise UserError("Cannot tell who you are; pass --actor NAME.") from None
+
+
+@config_app.command("check")
+def config_check(
+    for_serve: Annotated[
+        bool, typer.Option("--serve", help="Also require what `docsense serve` needs (Slack).")
+    ] = False,
+) -> None:
+    """Validate the environment, print the effective configuration (secrets masked) and
+    check the database; exit 2 when `docsense` would not start."""
+    from bot.config_check import effective_settings, run_checks
+
+    async def work(settings: Settings) -> bool:
+        for row in effective_settings(settings):
+            source = "environment" if row.from_environment else "default"
+            stdout.print(f"{row.name:<22} {row.value}  [{source}]", markup=False, soft_wrap=True)
+        checks = await run_checks(settings, serve=for_serve)
+        for check in checks:
+            status = "ok" if check.ok else "FAIL"
+            stdout.print(f"{status:<4} {check.name}: {check.detail}", markup=False, soft_wrap=True)
+        return all(check.ok for check in checks)
+
+    if not _run(work):
+        raise typer.Exit(2)
+
+
+def _version(show: bool) -> None:
+    if show:
+        stdout.print(f"docsense {package_version('docsense')} (Python {python_version()})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """DocSense: reviews trading-algorithm documentation."""
 
 
 def main() -> None:

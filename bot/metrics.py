@@ -2,35 +2,70 @@
 
 They live in a dedicated `REGISTRY` rather than prometheus_client's global one, so
 `/metrics` shows exactly this contract and tests can build several apps in one process.
-Counters are declared without the `_total` suffix: prometheus_client appends it when
-exposing, so `SLACK_EVENTS` is scraped as `slack_events_total`. Label values must stay
-from small, fixed sets (never ids, file names or user input): each label set is a series.
+Every series of ours starts with `docsense_`, so it cannot collide with another
+exporter's on the same Prometheus; the standard `process_*` and `python_*` series come
+from prometheus_client's own collectors, registered here too. Counters are declared
+without the `_total` suffix: prometheus_client appends it when exposing, so
+`SLACK_EVENTS` is scraped as `docsense_slack_events_total`. There are no `_created`
+series: they would double the series count and nothing reads them. Label values must
+stay from small, fixed sets (never ids, file names or user input): each label set is a
+series.
 """
 
 from __future__ import annotations
 
+import platform
+from importlib.metadata import version
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
 
 from domain.queries import projection_lag
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
+disable_created_metrics()
+
 REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+GCCollector(registry=REGISTRY)
+
+BUILD_INFO = Gauge(
+    "docsense_build_info",
+    "Always 1; its labels say which DocSense and Python this replica runs.",
+    ["version", "python"],
+    registry=REGISTRY,
+)
+"""version: the installed `docsense` package; python: the interpreter (`3.11.7`). One
+series per replica, so `label_values(docsense_build_info, instance)` lists replicas."""
+BUILD_INFO.labels(version=version("docsense"), python=platform.python_version()).set(1)
 
 SLACK_EVENTS = Counter(
-    "slack_events",
-    "Slack events received, by event type and what the bot did with them.",
+    "docsense_slack_events",
+    "Slack requests received, by kind and what the bot did with them.",
     ["type", "outcome"],
     registry=REGISTRY,
 )
-"""type: `message`, `file_shared`, `app_mention`, `command`, `action`;
-outcome: `handled`, `ignored` (own/bot messages, edits, retries), `failed`."""
+"""type: the event (`message`, `file_shared`, `app_mention`), `command` (`/docsense`),
+`action` (a button click) or `view` (the reject-reason form);
+outcome: `handled`, `ignored` (nothing to do: bot messages, edits and deletions, chatter
+outside a reviewed thread, a file no longer shared where the event says, a click replayed
+into another channel, a form sent empty), `failed` (the listener raised, or the command
+answered with an apology)."""
 
 SLACK_ACK_DURATION = Histogram(
-    "slack_ack_duration_seconds",
+    "docsense_slack_ack_duration_seconds",
     "Time from receiving a Slack request to acknowledging it (Slack gives up after 3 s).",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 5.0),
     registry=REGISTRY,
@@ -38,33 +73,35 @@ SLACK_ACK_DURATION = Histogram(
 """No labels; the buckets bracket Slack's 3 s deadline so the 2.5 s p99 alert is exact."""
 
 DOCUMENTS_SUBMITTED = Counter(
-    "documents_submitted",
+    "docsense_documents_submitted",
     "Files submitted for review.",
     ["outcome"],
     registry=REGISTRY,
 )
 """outcome: `new` (a review was queued), `duplicate` (a retried event or the second of the
-`message`/`file_shared` pair), `refused` (refused before queueing)."""
+`message`/`file_shared` pair)."""
 
 DOCUMENTS_CONVERTED = Counter(
-    "documents_converted",
+    "docsense_documents_converted",
     "Files read into the semantic IR, by format and result.",
     ["format", "outcome"],
     registry=REGISTRY,
 )
 """format: `pdf`, `docx`, `markdown`, `rst`, `text`, `unknown`;
-outcome: `converted`, `rejected` (unsupported, too large, encrypted, no text, corrupt)."""
+outcome: `converted`, `rejected` (refused by ingest: unsupported, too large, empty,
+encrypted, no text, corrupt, ...)."""
 
 ANALYSES_COMPLETED = Counter(
-    "analyses_completed",
+    "docsense_analyses_completed",
     "Reviews that reached an end state.",
     ["outcome"],
     registry=REGISTRY,
 )
-"""outcome: `analyzed`, `rejected` (the document could not be reviewed), `failed`."""
+"""outcome: `analyzed`, `rejected` (the file could not be reviewed: refused at download,
+deleted from Slack, or not convertible), `failed` (the last attempt of the job failed)."""
 
 FINDINGS = Counter(
-    "findings",
+    "docsense_findings",
     "Findings reported, by category, severity and the engine that produced them.",
     ["category", "severity", "source"],
     registry=REGISTRY,
@@ -82,14 +119,14 @@ REVIEW_CHECK_FAILURES = Counter(
 `<rule id>/<red flag>`, ...): names from the code, so a small fixed set."""
 
 QUESTIONS_ANSWERED = Counter(
-    "questions_answered",
+    "docsense_questions_answered",
     "Questions about a reviewed document answered in its thread.",
     registry=REGISTRY,
 )
 """No labels."""
 
 EVENTS_APPENDED = Counter(
-    "events_appended",
+    "docsense_events_appended",
     "Domain events appended to the event store, by event type.",
     ["type"],
     registry=REGISTRY,
@@ -97,61 +134,77 @@ EVENTS_APPENDED = Counter(
 """type: the event class name (`DocumentSubmitted`, `AnalysisCompleted`, ...)."""
 
 EVENT_STORE_OPERATION_DURATION = Histogram(
-    "event_store_operation_duration_seconds",
+    "docsense_event_store_operation_duration_seconds",
     "Event store call latency, by operation.",
     ["op"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
     registry=REGISTRY,
 )
-"""op: `append`, `read_stream`, `read_all`, `load`, `snapshot`."""
+"""op: `append`, `read_stream`, `read_all`."""
 
 JOBS = Gauge(
-    "jobs",
+    "docsense_jobs",
     "Jobs in the queue by state, read from PostgreSQL at scrape time.",
     ["state"],
     registry=REGISTRY,
 )
 """state: `pending`, `running`, `succeeded`, `dead` (set by `refresh_gauges`)."""
 
+JOB_OLDEST_PENDING_AGE = Gauge(
+    "docsense_job_oldest_pending_age_seconds",
+    "How long the longest-waiting due job has waited, read from PostgreSQL at scrape time.",
+    ["kind"],
+    registry=REGISTRY,
+)
+"""kind: as for `JOB_DURATION`, only kinds with a job due (set by `refresh_gauges`): an
+empty queue has no series, a stuck one an age that keeps growing."""
+
 JOB_DURATION = Histogram(
-    "job_duration_seconds",
+    "docsense_job_duration_seconds",
     "Wall time of one job attempt, by job kind.",
     ["kind"],
     buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
     registry=REGISTRY,
 )
-"""kind: the job kind (`ingest-and-review`, `answer-question`, ...)."""
+"""kind: the job kind (`review-document`, `answer-question`, `post-findings-page`)."""
 
 PROJECTION_LAG = Gauge(
-    "projection_lag_events",
+    "docsense_projection_lag_events",
     "Events a projection's checkpoint trails the end of the log, read at scrape time.",
     ["projection"],
     registry=REGISTRY,
 )
-"""projection: the read model's name (`documents`, ...) (set by `refresh_gauges`).
-Beyond the minimum set in docs/operations.md; the projection-lag alert needs it."""
+"""projection: the read model's name (`documents`, ...) (set by `refresh_gauges`)."""
+
+DB_POOL_SIZE = Gauge(
+    "docsense_db_pool_size",
+    "Most connections this process's PostgreSQL pool may open.",
+    registry=REGISTRY,
+)
+"""No labels (set by `refresh_gauges`); the denominator of pool saturation."""
 
 DB_POOL_CONNECTIONS = Gauge(
-    "db_pool_connections",
-    "Connections of this process's PostgreSQL pool, read at scrape time.",
+    "docsense_db_pool_connections",
+    "Open connections of this process's PostgreSQL pool, read at scrape time.",
     ["state"],
     registry=REGISTRY,
 )
-"""state: `in_use`, `idle`, `max` (set by `refresh_gauges`)."""
+"""state: `in_use`, `idle` (set by `refresh_gauges`); their sum is the open connections."""
 
 AI_REQUESTS = Counter(
-    "ai_requests",
+    "docsense_ai_requests",
     "Requests to an AI provider, by provider and result.",
     ["provider", "outcome"],
     registry=REGISTRY,
 )
 """provider: `anthropic`, `openai`, `gemini`; outcome: `ok`, or why the call failed:
 `rate_limited`, `overloaded`, `server_error`, `timeout`, `connection_error`,
-`malformed_output`, `bad_request`, `auth_failed`, `permission_denied`, `not_found`,
+`malformed_output`, `bad_request`, `auth_failed`, `payment_required`,
+`permission_denied`, `not_found`, `request_too_large`, `http_<status>` (another 4xx),
 `adapter_error` (a small fixed set)."""
 
 AI_REQUEST_DURATION = Histogram(
-    "ai_request_duration_seconds",
+    "docsense_ai_request_duration_seconds",
     "AI provider request latency.",
     ["provider"],
     buckets=(0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0),
@@ -160,7 +213,7 @@ AI_REQUEST_DURATION = Histogram(
 """provider: as for `AI_REQUESTS`."""
 
 AI_TOKENS = Counter(
-    "ai_tokens",
+    "docsense_ai_tokens",
     "Tokens billed by AI providers.",
     ["provider", "kind"],
     registry=REGISTRY,
@@ -168,7 +221,7 @@ AI_TOKENS = Counter(
 """provider: as for `AI_REQUESTS`; kind: `input`, `output`, `cache_read`, `cache_write`."""
 
 AI_COST_USD = Counter(
-    "ai_cost_usd",
+    "docsense_ai_cost_usd",
     "Estimated AI spend in US dollars.",
     ["provider"],
     registry=REGISTRY,
@@ -176,7 +229,7 @@ AI_COST_USD = Counter(
 """provider: as for `AI_REQUESTS`."""
 
 AI_FINDINGS_DROPPED = Counter(
-    "ai_findings_dropped",
+    "docsense_ai_findings_dropped",
     "Model findings and citations dropped by grounding (their quote is not in the document).",
     ["reason"],
     registry=REGISTRY,
@@ -184,37 +237,45 @@ AI_FINDINGS_DROPPED = Counter(
 """reason: `quote_not_found`, `empty_quote`, `duplicate`."""
 
 ERRORS = Counter(
-    "errors",
+    "docsense_errors",
     "Unexpected errors (caught, logged and survived), by component.",
     ["component"],
     registry=REGISTRY,
 )
-"""component: `slack`, `worker`, `projector`, `notifier`, `ingest`, `review`, `ai`,
-`sidecar`."""
+"""component: `slack` (a listener raised, or a slash command failed), `worker` (a job
+attempt raised, or recording a review's failure did), `projector` (a projection batch
+raised; it is retried), `ai` (a provider adapter raised something unclassified),
+`sidecar` (a scrape could not read the database-backed gauges)."""
 
 
 async def refresh_gauges(runtime: Runtime) -> None:
     """Set the gauges that mirror state elsewhere, just before a scrape.
 
-    Pool sizes are in-process and always set. Job counts and projection lag come from
-    PostgreSQL and are the same on every replica; when they cannot be read their series
-    are removed rather than left stale (an alert on `jobs{state="dead"}` must not keep
-    firing on an old value), and the error propagates so the caller can log it.
+    Pool sizes are in-process and always set. Job counts, queue age and projection lag
+    come from PostgreSQL and are the same on every replica; when they cannot be read
+    their series are removed rather than left stale (an alert on `docsense_jobs{state=
+    "dead"}` must not keep firing on an old value), and the error propagates so the
+    caller can log it.
     """
     pool = runtime.pool
     size, idle = pool.get_size(), pool.get_idle_size()
+    DB_POOL_SIZE.set(pool.get_max_size())
     DB_POOL_CONNECTIONS.labels(state="in_use").set(size - idle)
     DB_POOL_CONNECTIONS.labels(state="idle").set(idle)
-    DB_POOL_CONNECTIONS.labels(state="max").set(pool.get_max_size())
     try:
         counts = await runtime.jobs.counts()
+        ages = await runtime.jobs.oldest_pending_age()
         lags = await projection_lag(runtime.store)
     except Exception:
         JOBS.clear()
+        JOB_OLDEST_PENDING_AGE.clear()
         PROJECTION_LAG.clear()
         raise
     for state, count in counts.items():
         JOBS.labels(state=state).set(count)
+    JOB_OLDEST_PENDING_AGE.clear()  # a kind whose queue drained must not linger
+    for kind, age in ages.items():
+        JOB_OLDEST_PENDING_AGE.labels(kind=kind).set(age)
     PROJECTION_LAG.clear()  # a renamed or dropped projection must not linger
     for name, lag in lags.items():
         PROJECTION_LAG.labels(projection=name).set(lag)

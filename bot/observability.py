@@ -44,6 +44,8 @@ class AIMetricsObserver:
     ) -> None:
         self.last_outcome[provider] = outcome
         metrics.AI_REQUESTS.labels(provider=provider, outcome=outcome).inc()
+        if outcome == "adapter_error":  # not a provider failure but a bug of ours
+            metrics.ERRORS.labels(component="ai").inc()
         metrics.AI_REQUEST_DURATION.labels(provider=provider).observe(seconds)
         if usage is not None:
             for kind, tokens in (
@@ -62,6 +64,16 @@ class AIMetricsObserver:
 
 def job_finished(job: Job, seconds: float) -> None:
     metrics.JOB_DURATION.labels(kind=job.kind).observe(seconds)
+
+
+def job_failed(job: Job) -> None:
+    """`JobWorker(on_failed=)`: an attempt raised; the queue retries or dead-letters it."""
+    metrics.ERRORS.labels(component="worker").inc()
+
+
+def projector_failed(projection: str) -> None:
+    """`Projector.run_forever(on_error=)`: a batch raised and is retried at the next poll."""
+    metrics.ERRORS.labels(component="projector").inc()
 
 
 def bind_correlation(value: str | None) -> None:

@@ -27,7 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.observability import ack_timer, job_finished
+from bot.observability import ack_timer, job_failed, job_finished, projector_failed
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
@@ -129,12 +129,17 @@ class Server:
             concurrency=settings.worker_concurrency,
             wake=listener.wake_event(JOBS_CHANNEL),
             on_finished=job_finished,
+            on_failed=job_failed,
             grace_seconds=JOB_GRACE_SECONDS,
         )
         self._worker_task = asyncio.create_task(self.worker.run())
         for projector in runtime.projectors:
             self._tasks.append(
-                asyncio.create_task(projector.run_forever(listener.wake_event(EVENTS_CHANNEL)))
+                asyncio.create_task(
+                    projector.run_forever(
+                        listener.wake_event(EVENTS_CHANNEL), on_error=projector_failed
+                    )
+                )
             )
 
         sidecar = await start_sidecar(

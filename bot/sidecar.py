@@ -49,6 +49,7 @@ class _Sidecar:
         except Exception as error:
             # Still serve the in-process series: a database outage must not look like
             # DocSense being down; the database-backed gauges were cleared, not left stale.
+            metrics.ERRORS.labels(component="sidecar").inc()
             log.warning("sidecar.gauges_unavailable", kind=type(error).__name__)
         encode, content_type = choose_encoder(request.headers.get("Accept", ""))
         return web.Response(body=encode(metrics.REGISTRY), headers={"Content-Type": content_type})

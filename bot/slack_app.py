@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -47,6 +48,8 @@ SLACK_NAMESPACE = uuid.UUID("0d5b7f5e-3f0a-4c55-9a43-1b8f3c2d9e71")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 P = ParamSpec("P")
 R = TypeVar("R")
+Outcome = Literal["handled", "ignored", "failed"]
+Listener = Callable[..., Awaitable[Outcome]]
 
 
 class InFlight:
@@ -89,6 +92,27 @@ def tracked(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             return await method(*args, **kwargs)
 
     return run
+
+
+def counted(kind: str) -> Callable[[Listener], Callable[..., Awaitable[None]]]:
+    """Count each request a Bolt listener gets once in `docsense_slack_events_total`: with
+    the outcome it returns, or `failed` when it raises (Bolt's error handler logs it).
+    Per listener, not in a global middleware: Bolt runs listeners after acking, when
+    global middleware has long returned and cannot see how the request ended."""
+
+    def wrap(listener: Listener) -> Callable[..., Awaitable[None]]:
+        @functools.wraps(listener)  # Bolt reads the wrapped signature to pass arguments
+        async def run(**arguments: Any) -> None:
+            try:
+                outcome = await listener(**arguments)
+            except Exception:
+                metrics.SLACK_EVENTS.labels(type=kind, outcome="failed").inc()
+                raise
+            metrics.SLACK_EVENTS.labels(type=kind, outcome=outcome).inc()
+
+        return run
+
+    return wrap
 
 
 class SlackHandlers:
@@ -170,8 +194,9 @@ class SlackHandlers:
     @tracked
     async def shared_file(
         self, *, team_id: str, channel_id: str, user_id: str, file_id: str
-    ) -> None:
-        """`file_shared` carries no message: find where the file was posted via files.info."""
+    ) -> bool:
+        """`file_shared` carries no message: find where the file was posted via files.info.
+        False when it is not (or no longer) shared in that channel."""
         info = await self.client.files_info(file=file_id)
         file = info["file"]
         shares = {
@@ -181,7 +206,7 @@ class SlackHandlers:
         placements = shares.get(channel_id) or []
         if not placements:
             log.info("slack.file_shared.no_share", file_id=file_id, channel_id=channel_id)
-            return
+            return False
         placement = placements[0]
         await self.upload(
             team_id=team_id,
@@ -191,28 +216,31 @@ class SlackHandlers:
             message_ts=placement.get("ts"),
             thread_ts=placement.get("thread_ts"),
         )
+        return True
 
     @tracked
-    async def question_in(self, event: dict[str, Any]) -> None:
-        """A message or mention inside a thread (not the thread's first message)."""
+    async def question_in(self, event: dict[str, Any]) -> bool:
+        """A message or mention inside a thread (not the thread's first message); False
+        when it is not one, or not a question about a reviewed document."""
         thread_ts = event.get("thread_ts")
-        if thread_ts and thread_ts != event.get("ts"):
-            await self.question(
-                channel_id=event["channel"],
-                user_id=event.get("user", ""),
-                text=event.get("text", ""),
-                ts=event["ts"],
-                thread_ts=thread_ts,
-            )
+        if not thread_ts or thread_ts == event.get("ts"):
+            return False
+        return await self.question(
+            channel_id=event["channel"],
+            user_id=event.get("user", ""),
+            text=event.get("text", ""),
+            ts=event["ts"],
+            thread_ts=thread_ts,
+        )
 
     async def question(
         self, *, channel_id: str, user_id: str, text: str, ts: str, thread_ts: str
-    ) -> None:
+    ) -> bool:
         """A reply (or mention) in a reviewed thread is a question about its document."""
         document_id = await self._thread_document(channel_id, thread_ts)
         question = _MENTION.sub("", text).strip()
         if document_id is None or not question:
-            return
+            return False
         await self.documents.ask(
             AskQuestion(
                 document_id=document_id,
@@ -223,6 +251,7 @@ class SlackHandlers:
                 actor=user_id,
             )
         )
+        return True
 
     @tracked
     async def decide(
@@ -234,11 +263,12 @@ class SlackHandlers:
         channel_id: str,
         message: dict[str, Any] | None,
         reason: str | None = None,
-    ) -> None:
+    ) -> bool:
+        """False when the click came from another channel than the document's."""
         document_id, finding_id = parse_finding_value(value)
         document = await self.documents.load(uuid.UUID(document_id))
         if document.source is None or document.source.channel_id != channel_id:
-            return  # a button replayed into another channel never touches the document
+            return False  # a button replayed into another channel never touches the document
         await self.documents.decide(
             DecideFinding(
                 document.id, finding_id, accept=accept, actor=user_id, reason=reason or None
@@ -251,19 +281,21 @@ class SlackHandlers:
             await self.client.chat_update(
                 channel=channel_id, ts=message["ts"], text=message.get("text", ""), blocks=blocks
             )
+        return True
 
     @tracked
     async def next_page(
         self, *, value: str, user_id: str, channel_id: str, message: dict[str, Any] | None
-    ) -> None:
+    ) -> bool:
         """A click on "Show all"/"Next": queue the page once per review and offset (the job
-        posts it from the latest review), then turn the clicked button into a note."""
+        posts it from the latest review), then turn the clicked button into a note. False
+        when there is nothing to show: another channel's click, or no review yet."""
         document_id, offset = parse_page_value(value)
         document = await self.documents.load(uuid.UUID(document_id))
         if document.source is None or document.source.channel_id != channel_id:
-            return  # a button replayed into another channel never shows the document
+            return False  # a button replayed into another channel never shows the document
         if document.latest_analysis is None:
-            return
+            return False
         async with self.runtime.store.transaction() as connection:
             await self.runtime.jobs.enqueue(
                 connection,
@@ -284,6 +316,24 @@ class SlackHandlers:
                 text=message.get("text", ""),
                 blocks=pager_update(message["blocks"], user_id),
             )
+        return True
+
+
+def _outcome(acted: bool) -> Outcome:
+    return "handled" if acted else "ignored"
+
+
+def _bolt_app(client: AsyncWebClient, **options: Any) -> AsyncApp:
+    """Bolt falls back to SLACK_BOT_TOKEN from the environment when no `token` is given,
+    then warns at every start that the token will be unused beside `client` (which
+    already carries it). Building the app without the variable in sight removes the
+    cause; the variable is back before anything else can read it."""
+    token = os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        return AsyncApp(client=client, **options)
+    finally:
+        if token is not None:
+            os.environ["SLACK_BOT_TOKEN"] = token
 
 
 def build_slack_app(
@@ -295,8 +345,8 @@ def build_slack_app(
     inflight: InFlight,
 ) -> AsyncApp:
     """Bolt app with every listener; request signatures are verified in HTTP mode."""
-    app = AsyncApp(
-        client=client,
+    app = _bolt_app(
+        client,
         signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
         process_before_response=False,
@@ -310,53 +360,57 @@ def build_slack_app(
         await next()
 
     @app.event("message")
-    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+    @counted("message")
+    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> Outcome:
         subtype = event.get("subtype")
         if event.get("bot_id") or subtype not in (None, "file_share", "thread_broadcast"):
-            metrics.SLACK_EVENTS.labels(type="message", outcome="ignored").inc()
-            return
-        if subtype == "file_share":
-            for file in event.get("files", []):
-                await handlers.upload(
-                    team_id=body.get("team_id", ""),
-                    channel_id=event["channel"],
-                    user_id=event.get("user", ""),
-                    file=file,
-                    message_ts=event.get("ts"),
-                    thread_ts=event.get("thread_ts"),
-                )
-        else:
-            await handlers.question_in(event)
-        metrics.SLACK_EVENTS.labels(type="message", outcome="handled").inc()
+            return "ignored"  # other bots (Bolt drops our own), edits, deletions, joins
+        if subtype != "file_share":
+            return _outcome(await handlers.question_in(event))
+        files = event.get("files", [])
+        for file in files:
+            await handlers.upload(
+                team_id=body.get("team_id", ""),
+                channel_id=event["channel"],
+                user_id=event.get("user", ""),
+                file=file,
+                message_ts=event.get("ts"),
+                thread_ts=event.get("thread_ts"),
+            )
+        return _outcome(bool(files))
 
     @app.event("file_shared")
-    async def on_file_shared(event: dict[str, Any], body: dict[str, Any]) -> None:
-        await handlers.shared_file(
+    @counted("file_shared")
+    async def on_file_shared(event: dict[str, Any], body: dict[str, Any]) -> Outcome:
+        shared = await handlers.shared_file(
             team_id=body.get("team_id", ""),
             channel_id=event["channel_id"],
             user_id=event.get("user_id", ""),
             file_id=event["file_id"],
         )
-        metrics.SLACK_EVENTS.labels(type="file_shared", outcome="handled").inc()
+        return _outcome(shared)
 
     @app.event("app_mention")
-    async def on_mention(event: dict[str, Any]) -> None:
-        await handlers.question_in(event)
-        metrics.SLACK_EVENTS.labels(type="app_mention", outcome="handled").inc()
+    @counted("app_mention")
+    async def on_mention(event: dict[str, Any]) -> Outcome:
+        return _outcome(await handlers.question_in(event))
 
     @app.action("finding_accept")
-    async def on_accept(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    @counted("action")
+    async def on_accept(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> Outcome:
         await ack()
-        await handlers.decide(
+        decided = await handlers.decide(
             value=action["value"],
             accept=True,
             user_id=body["user"]["id"],
             channel_id=body["channel"]["id"],
             message=body.get("message"),
         )
+        return _outcome(decided)
 
     @app.action("finding_reject")
-    async def on_reject(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    @counted("action")
+    async def on_reject(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> Outcome:
         """Reject at once (the click is the decision) and offer to say why. The modal opens
         first: its trigger_id expires three seconds after the click."""
         await ack()
@@ -371,32 +425,38 @@ def build_slack_app(
             )
         except SlackApiError as error:  # an expired trigger must not cost the decision
             log.warning("slack.reason_modal_failed", error=error.response.get("error"))
-        await handlers.decide(
+        decided = await handlers.decide(
             value=action["value"],
             accept=False,
             user_id=body["user"]["id"],
             channel_id=channel_id,
             message=message or None,
         )
+        return _outcome(decided)
 
     @app.action(PAGE_ACTION)
-    async def on_page(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+    @counted("action")
+    async def on_page(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> Outcome:
         await ack()
-        await handlers.next_page(
+        queued = await handlers.next_page(
             value=action["value"],
             user_id=body["user"]["id"],
             channel_id=body["channel"]["id"],
             message=body.get("message"),
         )
+        return _outcome(queued)
 
     @app.view("reject_reason")
-    async def on_reject_reason(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    @counted("view")
+    async def on_reject_reason(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> Outcome:
         await ack()
         metadata = json.loads(view.get("private_metadata") or "{}")
         reason = _first_input(view.get("state", {}).get("values", {}))
         if not reason:
-            return
-        await handlers.decide(
+            return "ignored"
+        decided = await handlers.decide(
             value=f"{metadata['document_id']}|{metadata['finding_id']}",
             accept=False,
             user_id=body["user"]["id"],
@@ -404,20 +464,25 @@ def build_slack_app(
             message=None,
             reason=reason,
         )
+        return _outcome(decided)
 
     @app.command("/docsense")
-    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    @counted("command")
+    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> Outcome:
         await ack()
+        outcome: Outcome = "handled"
         try:
             async with inflight.track():
                 message = await commands.run(command)
         except DocumentError as error:
             message = {"text": str(error), "blocks": []}
         except Exception:
-            metrics.ERRORS.labels(component="slash_command").inc()
+            outcome = "failed"
+            metrics.ERRORS.labels(component="slack").inc()
             log.exception("slack.command_failed", text=command.get("text"))
             message = {"text": "Sorry, that failed on my side; it has been logged.", "blocks": []}
         await respond(response_type="ephemeral", text=message["text"], blocks=message["blocks"])
+        return outcome
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -187,6 +187,7 @@ class SlackJobs:
                 reason="file_deleted",
                 message="The file was deleted from Slack before I could review it.",
             )
+            metrics.ANALYSES_COMPLETED.labels(outcome="rejected").inc()
             return None
         file = info["file"]
         url = file.get("url_private_download") or file.get("url_private")
@@ -203,11 +204,13 @@ class SlackJobs:
             )
         except DownloadRefused as refused:
             await self.documents.reject(document_id, reason=refused.reason, message=refused.message)
+            metrics.ANALYSES_COMPLETED.labels(outcome="rejected").inc()
             return None
         review = await self.documents.review(ReviewDocument(document_id, data, actor="docsense"))
         kind = _format(file.get("name") or "")
         if review.analysis is None:
             metrics.DOCUMENTS_CONVERTED.labels(format=kind, outcome="rejected").inc()
+            metrics.ANALYSES_COMPLETED.labels(outcome="rejected").inc()
         else:
             metrics.DOCUMENTS_CONVERTED.labels(format=kind, outcome="converted").inc()
             metrics.ANALYSES_COMPLETED.labels(outcome="analyzed").inc()

@@ -211,6 +211,17 @@ class JobQueue:
         found = {row["state"]: row["n"] for row in rows}
         return {state: found.get(state, 0) for state in JOB_STATES}
 
+    async def oldest_pending_age(self) -> dict[str, float]:
+        """Seconds the longest-waiting due job of each kind has waited since it became due
+        (a retry waits from its backoff's end); kinds with nothing due are left out. A
+        queue nobody drains shows here long before its pending count looks unusual."""
+        rows = await self.pool.fetch(
+            """SELECT kind, extract(epoch FROM clock_timestamp() - min(run_after)) AS age
+               FROM jobs WHERE state = 'pending' AND run_after <= clock_timestamp()
+               GROUP BY kind"""
+        )
+        return {row["kind"]: float(row["age"]) for row in rows}
+
     async def list_jobs(
         self,
         *,

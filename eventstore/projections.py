@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Protocol
 
 import asyncpg
+import structlog
 
 from eventstore.store import EventStore, RecordedEvent
+
+log = structlog.get_logger(__name__)
 
 
 class Projection(Protocol):
@@ -81,10 +85,24 @@ class Projector:
             await advance_checkpoint(connection, self.projection.name, 0)
         return await self.catch_up()
 
-    async def run_forever(self, wake: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
-        """Follow the log: woken by NOTIFY through `wake`, polling as the fallback."""
+    async def run_forever(
+        self,
+        wake: asyncio.Event,
+        *,
+        poll_seconds: float = 1.0,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        """Follow the log: woken by NOTIFY through `wake`, polling as the fallback. A batch
+        that raises (a database blip, an event the projection chokes on) is rolled back,
+        logged, reported to `on_error` with the projection's name and retried at the next
+        poll: the read model must not stop for good on one failure."""
         while True:
             wake.clear()  # before catching up, so a notification meanwhile is not lost
-            await self.catch_up()
+            try:
+                await self.catch_up()
+            except Exception:
+                log.exception("projector.failed", projection=self.projection.name)
+                if on_error is not None:
+                    on_error(self.projection.name)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=poll_seconds)

@@ -54,6 +54,7 @@ class JobWorker:
         heartbeat_seconds: float | None = None,
         wake: asyncio.Event | None = None,
         on_finished: Callable[[Job, float], None] | None = None,
+        on_failed: Callable[[Job], None] | None = None,
         grace_seconds: float | None = None,
     ) -> None:
         self.queue = queue
@@ -64,6 +65,7 @@ class JobWorker:
         self.heartbeat_seconds = heartbeat_seconds or queue.lease.total_seconds() / 3
         self.wake = wake or asyncio.Event()
         self.on_finished = on_finished
+        self.on_failed = on_failed
         self.grace_seconds = grace_seconds
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
@@ -132,6 +134,8 @@ class JobWorker:
     async def _fail(
         self, job: Job, error: str, *, retryable: bool, log: structlog.BoundLogger
     ) -> None:
+        if self.on_failed is not None:
+            self.on_failed(job)
         try:
             state = await self.queue.fail(job, error, retryable=retryable)
         except LeaseLost:

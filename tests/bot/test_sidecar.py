@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import json
+import platform
 import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -25,27 +28,39 @@ from eventstore.database import create_pool
 
 BOT_TOKEN = "xoxb-sentinel-bot-token-7f3a"
 SIGNING_SECRET = "sentinel-signing-secret-91c2"
+HOUR = timedelta(hours=1)
+OPENMETRICS = "application/openmetrics-text; version=1.0.0"
 
 # (constant, exposed family name, type, labels used to touch it once)
 CONTRACT: list[tuple[Any, str, str, dict[str, str]]] = [
     (
         metrics.SLACK_EVENTS,
-        "slack_events_total",
+        "docsense_slack_events_total",
         "counter",
         {"type": "message", "outcome": "handled"},
     ),
-    (metrics.SLACK_ACK_DURATION, "slack_ack_duration_seconds", "histogram", {}),
-    (metrics.DOCUMENTS_SUBMITTED, "documents_submitted_total", "counter", {"outcome": "new"}),
+    (metrics.SLACK_ACK_DURATION, "docsense_slack_ack_duration_seconds", "histogram", {}),
+    (
+        metrics.DOCUMENTS_SUBMITTED,
+        "docsense_documents_submitted_total",
+        "counter",
+        {"outcome": "new"},
+    ),
     (
         metrics.DOCUMENTS_CONVERTED,
-        "documents_converted_total",
+        "docsense_documents_converted_total",
         "counter",
         {"format": "pdf", "outcome": "converted"},
     ),
-    (metrics.ANALYSES_COMPLETED, "analyses_completed_total", "counter", {"outcome": "analyzed"}),
+    (
+        metrics.ANALYSES_COMPLETED,
+        "docsense_analyses_completed_total",
+        "counter",
+        {"outcome": "analyzed"},
+    ),
     (
         metrics.FINDINGS,
-        "findings_total",
+        "docsense_findings_total",
         "counter",
         {"category": "clarity", "severity": "low", "source": "rules"},
     ),
@@ -55,28 +70,55 @@ CONTRACT: list[tuple[Any, str, str, dict[str, str]]] = [
         "counter",
         {"check": "semantics/references"},
     ),
-    (metrics.QUESTIONS_ANSWERED, "questions_answered_total", "counter", {}),
-    (metrics.EVENTS_APPENDED, "events_appended_total", "counter", {"type": "DocumentSubmitted"}),
+    (metrics.QUESTIONS_ANSWERED, "docsense_questions_answered_total", "counter", {}),
+    (
+        metrics.EVENTS_APPENDED,
+        "docsense_events_appended_total",
+        "counter",
+        {"type": "DocumentSubmitted"},
+    ),
     (
         metrics.EVENT_STORE_OPERATION_DURATION,
-        "event_store_operation_duration_seconds",
+        "docsense_event_store_operation_duration_seconds",
         "histogram",
         {"op": "append"},
     ),
-    (metrics.JOBS, "jobs", "gauge", {"state": "pending"}),
-    (metrics.JOB_DURATION, "job_duration_seconds", "histogram", {"kind": "review"}),
-    (metrics.PROJECTION_LAG, "projection_lag_events", "gauge", {"projection": "documents"}),
-    (metrics.DB_POOL_CONNECTIONS, "db_pool_connections", "gauge", {"state": "idle"}),
-    (metrics.AI_REQUESTS, "ai_requests_total", "counter", {"provider": "openai", "outcome": "ok"}),
+    (metrics.JOBS, "docsense_jobs", "gauge", {"state": "pending"}),
+    (metrics.JOB_DURATION, "docsense_job_duration_seconds", "histogram", {"kind": "review"}),
+    (
+        metrics.PROJECTION_LAG,
+        "docsense_projection_lag_events",
+        "gauge",
+        {"projection": "documents"},
+    ),
+    (metrics.DB_POOL_SIZE, "docsense_db_pool_size", "gauge", {}),
+    (metrics.DB_POOL_CONNECTIONS, "docsense_db_pool_connections", "gauge", {"state": "idle"}),
+    (
+        metrics.AI_REQUESTS,
+        "docsense_ai_requests_total",
+        "counter",
+        {"provider": "openai", "outcome": "ok"},
+    ),
     (
         metrics.AI_REQUEST_DURATION,
-        "ai_request_duration_seconds",
+        "docsense_ai_request_duration_seconds",
         "histogram",
         {"provider": "openai"},
     ),
-    (metrics.AI_TOKENS, "ai_tokens_total", "counter", {"provider": "openai", "kind": "input"}),
-    (metrics.AI_COST_USD, "ai_cost_usd_total", "counter", {"provider": "openai"}),
-    (metrics.ERRORS, "errors_total", "counter", {"component": "sidecar"}),
+    (
+        metrics.AI_TOKENS,
+        "docsense_ai_tokens_total",
+        "counter",
+        {"provider": "openai", "kind": "input"},
+    ),
+    (metrics.AI_COST_USD, "docsense_ai_cost_usd_total", "counter", {"provider": "openai"}),
+    (
+        metrics.AI_FINDINGS_DROPPED,
+        "docsense_ai_findings_dropped_total",
+        "counter",
+        {"reason": "duplicate"},
+    ),
+    (metrics.ERRORS, "docsense_errors_total", "counter", {"component": "sidecar"}),
 ]
 
 
@@ -121,6 +163,12 @@ def _samples(text: str, name: str) -> dict[frozenset[tuple[str, str]], float]:
     }
 
 
+def _error_count(component: str) -> float:
+    return (
+        metrics.REGISTRY.get_sample_value("docsense_errors_total", {"component": component}) or 0.0
+    )
+
+
 async def _health(client: TestClient) -> tuple[int, dict[str, Any]]:
     response = await client.get("/health")
     return response.status, await response.json()
@@ -154,7 +202,31 @@ async def test_metrics_expose_the_whole_contract_and_parse(runtime: Runtime) -> 
         assert types[family] == kind, name
         sample = name if kind != "histogram" else f"{name}_count"
         assert any(set(labels.items()) <= key for key in _samples(text, sample)), name
-    assert "process_cpu_seconds_total" not in text  # our registry, not the global default
+    ours = {name for name in types if not name.startswith(("process_", "python_"))}
+    assert all(name.startswith("docsense_") for name in ours), ours
+
+
+async def test_metrics_carry_build_and_process_series_and_no_created(runtime: Runtime) -> None:
+    metrics.SLACK_EVENTS.labels(type="command", outcome="handled").inc()  # a counter has data
+    async with serve(runtime) as client:
+        text = await _scrape(client)
+        openmetrics = await client.get("/metrics", headers={"Accept": OPENMETRICS})
+        openmetrics_text = await openmetrics.text()
+
+    [build] = _samples(text, "docsense_build_info").items()
+    assert dict(build[0]) == {
+        "version": importlib.metadata.version("docsense"),
+        "python": platform.python_version(),
+    }
+    assert build[1] == 1
+    assert _samples(text, "process_cpu_seconds_total")  # the standard collectors are ours too
+    assert _samples(text, "process_resident_memory_bytes")
+    assert _samples(text, "python_info")
+    assert _samples(text, "python_gc_objects_collected_total")
+    assert "_created" not in text
+    assert openmetrics.headers["Content-Type"].startswith("application/openmetrics-text")
+    assert "docsense_slack_events_total" in openmetrics_text
+    assert "_created" not in openmetrics_text
 
 
 async def test_metrics_pass_promtool(runtime: Runtime) -> None:
@@ -170,19 +242,34 @@ async def test_metrics_pass_promtool(runtime: Runtime) -> None:
 
 
 async def test_gauges_follow_the_queue_and_the_pool(runtime: Runtime) -> None:
+    kind = "sidecar-test-pending"
     async with serve(runtime) as client:
-        before = _samples(await _scrape(client), "jobs")
+        before = _samples(await _scrape(client), "docsense_jobs")
         async with runtime.pool.acquire() as connection, connection.transaction():
             for n in range(3):
-                await runtime.jobs.enqueue(connection, "sidecar-test-pending", {"n": n})
+                await runtime.jobs.enqueue(connection, kind, {"n": n})
+            await runtime.jobs.enqueue(connection, "sidecar-test-later", {}, delay=HOUR)
+        await runtime.pool.execute(
+            "UPDATE jobs SET run_after = now() - interval '90 seconds' WHERE kind = $1", kind
+        )
         text = await _scrape(client)
+        await runtime.pool.execute("DELETE FROM jobs WHERE kind LIKE 'sidecar-test-%'")
+        drained = _samples(await _scrape(client), "docsense_job_oldest_pending_age_seconds")
 
-    after = _samples(text, "jobs")
-    assert after[frozenset({("state", "pending")})] == before[frozenset({("state", "pending")})] + 3
+    after = _samples(text, "docsense_jobs")
+    assert after[frozenset({("state", "pending")})] == before[frozenset({("state", "pending")})] + 4
     assert {dict(key)["state"] for key in after} == {"pending", "running", "succeeded", "dead"}
-    pool = _samples(text, "db_pool_connections")
-    assert pool[frozenset({("state", "max")})] == runtime.settings.db_pool_max_size
+    ages = _samples(text, "docsense_job_oldest_pending_age_seconds")
+    assert 90 <= ages[frozenset({("kind", kind)})] < 150
+    assert frozenset({("kind", "sidecar-test-later")}) not in ages  # not due yet: not waiting
+    assert drained == {}
+    assert _samples(text, "docsense_db_pool_size") == {
+        frozenset(): runtime.settings.db_pool_max_size
+    }
+    pool = _samples(text, "docsense_db_pool_connections")
+    assert {dict(key)["state"] for key in pool} == {"in_use", "idle"}
     assert pool[frozenset({("state", "idle")})] >= 1
+    assert 1 <= sum(pool.values()) <= runtime.settings.db_pool_max_size  # open connections
 
 
 async def test_healthy_reports_every_check(runtime: Runtime) -> None:
@@ -215,7 +302,8 @@ async def test_a_dead_letter_degrades_health(runtime: Runtime) -> None:
     try:
         async with serve(runtime) as client:
             status, body = await _health(client)
-            dead = _samples(await _scrape(client), "jobs")[frozenset({("state", "dead")})]
+            scraped = _samples(await _scrape(client), "docsense_jobs")
+            dead = scraped[frozenset({("state", "dead")})]
     finally:
         await runtime.pool.execute("DELETE FROM jobs WHERE id = $1", job_id)
 
@@ -232,7 +320,7 @@ async def test_projection_lag_degrades_health_until_caught_up(runtime: Runtime) 
     )
     async with serve(runtime) as client:
         status, body = await _health(client)
-        lag = _samples(await _scrape(client), "projection_lag_events")
+        lag = _samples(await _scrape(client), "docsense_projection_lag_events")
         await runtime.catch_up()
         _, after = await _health(client)
 
@@ -259,6 +347,7 @@ async def test_a_failing_slack_check_degrades_health(runtime: Runtime, outcome: 
 
 
 async def test_database_down_is_unhealthy_and_not_ready(runtime: Runtime) -> None:
+    errors = _error_count("sidecar")
     async with database_down(runtime) as down, serve(down) as client:
         status, body = await _health(client)
         ready = await client.get("/health/ready")
@@ -273,8 +362,10 @@ async def test_database_down_is_unhealthy_and_not_ready(runtime: Runtime) -> Non
     assert live.status == 200
     # Prometheus still gets the in-process series, and no stale job counts.
     assert scrape.status == 200
-    assert "slack_events_total" in text
-    assert _samples(text, "jobs") == {}
+    assert "docsense_slack_events_total" in text
+    assert _samples(text, "docsense_jobs") == {}
+    assert _samples(text, "docsense_job_oldest_pending_age_seconds") == {}
+    assert _error_count("sidecar") == errors + 1
 
 
 async def test_missing_migration_makes_the_replica_not_ready(runtime: Runtime) -> None:

@@ -523,10 +523,10 @@ async def test_events_jobs_and_logs_share_the_slack_event_id(
     async with http.get(metrics_url) as response:
         exposition = await response.text()
     for series in (
-        "slack_ack_duration_seconds_count",
-        'events_appended_total{type="AnalysisCompleted"}',
-        'job_duration_seconds_count{kind="review-document"}',
-        'event_store_operation_duration_seconds_count{op="append"}',
+        "docsense_slack_ack_duration_seconds_count",
+        'docsense_events_appended_total{type="AnalysisCompleted"}',
+        'docsense_job_duration_seconds_count{kind="review-document"}',
+        'docsense_event_store_operation_duration_seconds_count{op="append"}',
     ):
         line = next(x for x in exposition.splitlines() if x.startswith(series))
         assert float(line.rsplit(" ", 1)[1]) > 0, line
