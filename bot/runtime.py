@@ -20,7 +20,7 @@ from domain.ingest.offload import shutdown_ingest_pool
 from domain.pipeline import read_and_review_in_worker
 from domain.projections import DocumentsProjection
 from domain.service import AIServices, DocumentService
-from eventstore import EventStore, JobQueue
+from eventstore import DatabaseUnavailable, EventStore, JobQueue
 from eventstore.database import connect, create_pool, resolve_dsn
 from eventstore.migrate import Migration, bundled_migrations, migrate
 from eventstore.projections import Projector
@@ -30,11 +30,8 @@ POOL_CLOSE_SECONDS = 15.0
 
 def ai_services(settings: Settings, observer: AIMetricsObserver) -> AIServices | None:
     """The configured models, or None for an offline (rules-only) DocSense."""
-    try:
-        providers = build_providers(settings.ai_settings())
-        overrides = parse_overrides(settings.ai_prices)
-    except ValueError as error:
-        raise SettingsError(f"Invalid configuration: AI_PROVIDER/AI_PRICES: {error}") from None
+    providers = build_providers(settings.ai_settings())
+    overrides = parse_overrides(settings.ai_prices)
     if not providers:
         return None
     return AIServices(
@@ -80,18 +77,28 @@ async def database_dsn(settings: Settings) -> str:
     return await asyncio.to_thread(resolve_dsn, settings.database_url, settings.docsense_data_dir)
 
 
-async def migrate_database(dsn: str) -> list[Migration]:
-    connection = await connect(dsn)
+async def migrate_database(settings: Settings, dsn: str) -> list[Migration]:
+    """Apply pending migrations; the first connection waits out a database still starting."""
+    connection = await database_connection(settings, dsn)
     try:
         return await migrate(connection, all_migrations())
     finally:
         await connection.close()
 
 
+async def database_connection(settings: Settings, dsn: str) -> asyncpg.Connection:
+    """A connection, or a start-up error naming the setting that points at the server."""
+    try:
+        return await connect(dsn, retry_seconds=settings.db_connect_seconds)
+    except DatabaseUnavailable as error:
+        variable = "DATABASE_URL" if settings.database_url else "DOCSENSE_DATA_DIR (embedded)"
+        raise SettingsError([f"{variable}: {error}"]) from None
+
+
 @asynccontextmanager
 async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     dsn = await database_dsn(settings)
-    await migrate_database(dsn)
+    await migrate_database(settings, dsn)
     pool = await create_pool(
         dsn, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
     )

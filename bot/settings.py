@@ -1,19 +1,29 @@
 """Settings from the environment, validated once at start-up.
 
-A bad value stops start-up with a message naming the variable (see `load_settings`).
-Every field is listed in docs/configuration.md; a test keeps the two in step.
+A bad value stops start-up with one line per problem, each naming the variable and what
+is expected (see `load_settings`): single values by their field types and validators,
+combinations of values by `Settings.problems`. Every field is listed in
+docs/configuration.md; a test keeps the two in step.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.ai.pricing import parse_overrides
 from domain.ai.providers import AISettings
 from eventstore.embedded import DEFAULT_DATA_DIR
+
+PROVIDER_KEYS = {
+    "anthropic": "anthropic_api_key",
+    "openai": "openai_api_key",
+    "gemini": "gemini_api_key",
+}
 
 
 class Settings(BaseSettings):
@@ -40,6 +50,9 @@ class Settings(BaseSettings):
     )
     db_pool_min_size: int = Field(1, ge=1, description="Connections kept open in the pool.")
     db_pool_max_size: int = Field(10, ge=1, description="Most connections the pool opens.")
+    db_connect_seconds: float = Field(
+        10.0, gt=0, le=600, description="How long start-up retries an unreachable database."
+    )
     docsense_data_dir: Path = Field(
         DEFAULT_DATA_DIR, description="Where the embedded PostgreSQL keeps its files."
     )
@@ -73,6 +86,98 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = Field(
         "console", description="`json` (one object a line, for production) or `console`."
     )
+
+    @field_validator("slack_api_url", "anthropic_base_url", "openai_base_url", "gemini_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"expected an http(s) URL such as https://host/path/, got {value!r}")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        """The Slack SDK appends method names to this URL as they are."""
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgres", "postgresql"):
+            raise ValueError("expected a URL such as postgresql://user:password@host:5432/db")
+        try:
+            parts.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            raise ValueError("the port of the URL is not a number from 0 to 65535") from None
+        return value
+
+    @field_validator("ai_prices")
+    @classmethod
+    def _prices(cls, value: str | None) -> str | None:
+        parse_overrides(value)  # raises ValueError naming what is wrong
+        return value
+
+    def problems(self) -> list[str]:
+        """What is wrong with combinations of values, one message each."""
+        found = []
+        if self.db_pool_min_size > self.db_pool_max_size:
+            found.append(
+                f"DB_POOL_MIN_SIZE: {self.db_pool_min_size} is more than DB_POOL_MAX_SIZE "
+                f"({self.db_pool_max_size}); expected at most the maximum"
+            )
+        if self.port != 0 and self.port == self.metrics_port:
+            found.append(
+                f"METRICS_PORT: {self.metrics_port} is also PORT; expected a port of its own "
+                "(the sidecar never shares a door with Slack traffic)"
+            )
+        key = PROVIDER_KEYS.get(self.ai_provider)
+        if key is not None and getattr(self, key) is None:
+            found.append(
+                f"{key.upper()}: must be set when AI_PROVIDER={self.ai_provider} "
+                "(or choose AI_PROVIDER=auto or rules)"
+            )
+        return found
+
+    def with_provider(self, provider: str) -> Settings:
+        """These settings with another AI provider (a CLI option), checked like the rest."""
+        updated = self.model_copy(update={"ai_provider": provider})
+        if problems := updated.problems():
+            raise SettingsError(problems)
+        return updated
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for masking wherever text leaves the process."""
+        secrets = [
+            value.get_secret_value()
+            for value in (
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.slack_app_token,
+                self.anthropic_api_key,
+                self.openai_api_key,
+                self.gemini_api_key,
+            )
+            if value is not None
+        ]
+        if self.database_url and (password := urlsplit(self.database_url).password):
+            secrets.append(password)
+        return secrets
+
+    def masked_database_url(self) -> str | None:
+        """DATABASE_URL fit to print: the password replaced."""
+        if self.database_url is None:
+            return None
+        parts = urlsplit(self.database_url)
+        if parts.password is None:
+            return self.database_url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return parts._replace(netloc=netloc).geturl()
 
     @property
     def max_upload_bytes(self) -> int:
@@ -112,20 +217,34 @@ class Settings(BaseSettings):
             if name and value is None
         ]
         if missing:
-            raise SettingsError(
-                f"Invalid configuration: {', '.join(missing)} must be set for serve"
-            )
+            raise SettingsError([f"{name}: must be set for serve" for name in missing])
 
 
 class SettingsError(Exception):
-    """Start-up configuration is invalid; the message names each bad variable."""
+    """Start-up configuration is invalid: one message per problem, each naming its
+    variable (printed one a line)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+    def lines(self) -> list[str]:
+        return [f"invalid configuration: {problem}" for problem in self.problems]
 
 
 def load_settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
-        )
-        raise SettingsError(f"Invalid configuration: {problems}") from None
+        raise SettingsError([_describe(e) for e in error.errors()]) from None
+    if problems := settings.problems():
+        raise SettingsError(problems)
+    return settings
+
+
+def _describe(error: dict) -> str:
+    """One validation error as `VARIABLE: what is expected` (pydantic's wording, without
+    its "Value error, " prefix and without echoing secret input)."""
+    variable = "_".join(str(part) for part in error["loc"]).upper()
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{variable}: {message}"

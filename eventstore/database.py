@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 
 from eventstore.embedded import embedded_dsn
+from eventstore.errors import DatabaseUnavailable
+
+# Answers that will not change by retrying: wrong credentials or database, bad URL.
+_REFUSALS = (
+    asyncpg.InvalidPasswordError,
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.InvalidCatalogNameError,
+)
 
 
 def resolve_dsn(database_url: str | None, data_dir: Path) -> str:
@@ -36,8 +47,50 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
     )
 
 
-async def connect(dsn: str) -> asyncpg.Connection:
-    """A single connection outside the pool (LISTEN, long-held locks, tests)."""
-    connection = await asyncpg.connect(dsn)
+async def connect(dsn: str, *, retry_seconds: float = 0.0) -> asyncpg.Connection:
+    """A single connection outside the pool (LISTEN, long-held locks, tests).
+
+    An unreachable server is retried with backoff for `retry_seconds` (a database that is
+    still starting next to us), then DatabaseUnavailable; so is a refusal, at once.
+    """
+    deadline = time.monotonic() + retry_seconds
+    delay = 0.2
+    while True:
+        try:
+            connection = await asyncpg.connect(dsn, timeout=max(retry_seconds, 5.0))
+            break
+        except _REFUSALS as error:
+            raise DatabaseUnavailable(f"{server_of(dsn)} refused: {error}") from None
+        except (asyncpg.ClientConfigurationError, ValueError) as error:
+            reason = _without_password(dsn, str(error))
+            raise DatabaseUnavailable(f"not a usable PostgreSQL URL: {reason}") from None
+        except (OSError, TimeoutError, asyncpg.CannotConnectNowError) as error:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                reason = getattr(error, "strerror", None) or type(error).__name__
+                raise DatabaseUnavailable(
+                    f"cannot reach {server_of(dsn)} within {retry_seconds:g} s ({reason})"
+                ) from None
+            await asyncio.sleep(min(delay, remaining))
+            delay = min(delay * 2, 2.0)
     await init_connection(connection)
     return connection
+
+
+def _without_password(dsn: str, text: str) -> str:
+    try:
+        password = urlsplit(dsn).password
+    except ValueError:
+        return text
+    return text.replace(password, "***") if password else text
+
+
+def server_of(dsn: str) -> str:
+    """`host:port/database` of a URL, fit to print (no user or password)."""
+    try:
+        parts = urlsplit(dsn)
+        port = parts.port or 5432
+    except ValueError:
+        return "the configured server"
+    host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
+    return f"{host}:{port}/{parts.path.lstrip('/') or 'postgres'}"

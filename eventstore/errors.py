@@ -21,3 +21,8 @@ class PartialDuplicateError(EventStoreError):
 
 class LeaseLost(EventStoreError):
     """The job's lease expired or was taken over; this worker must not commit its result."""
+
+
+class DatabaseUnavailable(EventStoreError):
+    """PostgreSQL could not be reached, or refused the connection; the message names the
+    server and the reason, never the password."""

@@ -76,3 +76,14 @@ async def migrate(
         return done
     finally:
         await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+
+
+async def pending_migrations(
+    connection: asyncpg.Connection, migrations: list[Migration]
+) -> list[Migration]:
+    """What `migrate` would apply, read without taking the lock or creating anything."""
+    if await connection.fetchval("SELECT to_regclass('schema_migrations')") is None:
+        return list(migrations)
+    rows = await connection.fetch("SELECT component, version FROM schema_migrations")
+    applied = {(r["component"], r["version"]) for r in rows}
+    return [m for m in migrations if (m.component, m.version) not in applied]

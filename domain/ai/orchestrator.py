@@ -10,13 +10,14 @@ grounded before it leaves this module, and every completion's tokens are summed 
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol
+
+import structlog
 
 from domain.ai.chunking import DEFAULT_BUDGET, chunk_document
 from domain.ai.grounding import ground_citations, ground_findings
@@ -37,7 +38,7 @@ from domain.answers import Citation, PassageIndex, select_passages
 from domain.findings import Finding
 from domain.ir import DocumentIR
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 MALFORMED = "malformed_output"
 TIMEOUT = "timeout"
@@ -162,7 +163,10 @@ class _Failover:
                 tries[kind] += 1
                 limit = _MALFORMED_ATTEMPTS if kind == MALFORMED else self.max_attempts
                 log.warning(
-                    "AI provider %s failed (attempt %d): %s", provider.name, attempt, error.reason
+                    "ai.provider_failed",
+                    provider=provider.name,
+                    attempt=attempt,
+                    reason=error.reason,
                 )
                 if not error.retryable or tries[kind] >= limit or attempt >= self.max_attempts:
                     self.failures[provider.name] = error.reason
@@ -197,7 +201,7 @@ class _Failover:
             self._observe(provider, error.reason, started)
             raise
         except Exception as error:  # an adapter bug must not take the review down
-            log.exception("AI provider %s raised unexpectedly", provider.name)
+            log.exception("ai.provider_raised", provider=provider.name)
             self._observe(provider, "adapter_error", started)
             raise ProviderError(type(error).__name__, retryable=False) from error
         cost = price(completion.model, completion.usage, self.price_overrides)
@@ -234,7 +238,7 @@ class _Accounts:
         self.usage += completion.usage
         cost = price(completion.model, completion.usage, self._overrides)
         if not cost.priced:
-            log.warning("no price for AI model %r; its cost is counted as 0", completion.model)
+            log.warning("ai.model_unpriced", model=completion.model, counted_usd=0)
         self.cost_usd += cost.usd
 
 
@@ -386,7 +390,7 @@ class AIAnswerer:
         )
         served = await failover.run(lambda provider: provider.answer(request))
         if served is None:
-            log.warning("AI answer unavailable: %s", failover.reason())
+            log.warning("ai.answer_unavailable", reason=failover.reason())
             return None
         accounts = _Accounts(self.price_overrides)
         accounts.add(served.completion)
