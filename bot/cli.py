@@ -347,6 +347,7 @@ def projections_rebuild() -> None:
 
     _run(work)
 
+
 JobState = StrEnum("JobState", {s: s for s in JOB_STATES})
 
 
@@ -452,48 +453,6 @@ def _actor(given: str | None) -> str:
         return getpass.getuser()
     except (OSError, KeyError):  # no user name in the environment nor the password file
         raise UserError("Cannot tell who you are; pass --actor NAME.") from None
-
-
-@config_app.command("check")
-def config_check(
-    for_serve: Annotated[
-        bool, typer.Option("--serve", help="Also require what `docsense serve` needs (Slack).")
-    ] = False,
-) -> None:
-    """Validate the environment, print the effective configuration (secrets masked) and
-    check the database; exit 2 when `docsense` would not start."""
-    from bot.config_check import effective_settings, run_checks
-
-    async def work(settings: Settings) -> bool:
-        for row in effective_settings(settings):
-            source = "environment" if row.from_environment else "default"
-            stdout.print(f"{row.name:<22} {row.value}  [{source}]", markup=False, soft_wrap=True)
-        checks = await run_checks(settings, serve=for_serve)
-        for check in checks:
-            status = "ok" if check.ok else "FAIL"
-            stdout.print(f"{status:<4} {check.name}: {check.detail}", markup=False, soft_wrap=True)
-        return all(check.ok for check in checks)
-
-    if not _run(work):
-        raise typer.Exit(2)
-
-
-def _version(show: bool) -> None:
-    if show:
-        stdout.print(f"docsense {package_version('docsense')} (Python {python_version()})")
-        raise typer.Exit()
-
-
-@app.callback()
-def _options(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-) -> None:
-    """DocSense: reviews trading-algorithm documentation."""
 
 
 def main() -> None:

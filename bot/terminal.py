@@ -1,7 +1,8 @@
-"""Terminal rendering for the CLI: the colourful review report, status and history."""
+"""Terminal rendering for the CLI: the colourful review report, status, history, jobs."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Console, Group
@@ -12,6 +13,7 @@ from rich.text import Text
 
 from domain.events import QuestionAnswered
 from domain.findings import SEVERITIES
+from domain.operations import JobRow
 from domain.queries import DocumentRow
 from domain.report import quoted_and_absent
 from eventstore import RecordedEvent
@@ -194,4 +196,55 @@ def event_details(event: RecordedEvent) -> str:
             return f"{data['key']} in {data['channel_id']}"
         case "ReportExported":
             return f"to {data['channel_id']}"
+        case "JobRetried":
+            spent = _plural(data["attempts"], "attempt")
+            error = data.get("last_error")
+            return f"job {data['job_id']} ({data['kind']}) after {spent}" + (
+                f": {one_line(error, 120)}" if error else ""
+            )
     return ""
+
+
+def print_jobs(console: Console, rows: list[JobRow], *, now: datetime) -> None:
+    """A table of jobs, then each job's last error on one line of its own: errors are long,
+    and in a table column they would be squeezed to a few letters on narrow terminals."""
+    if not rows:
+        console.print("No jobs to show.")
+        return
+    table = Table(title="Jobs")
+    for column in ("id", "kind", "state", "document", "attempts", "age"):
+        table.add_column(column, no_wrap=True, overflow="ellipsis")
+    for row in rows:
+        job = row.job
+        document = row.filename or (str(row.document_id)[:8] if row.document_id else "")
+        table.add_row(
+            str(job.id),
+            job.kind,
+            job.state,
+            one_line(document, 40),
+            f"{job.attempts}/{job.max_attempts}",
+            age(now - job.created_at),
+        )
+    console.print(table)
+    failed = [row.job for row in rows if row.job.last_error]
+    if failed:
+        console.print("Last errors:", style="bold")
+    for job in failed:
+        prefix = f"  {job.id}  "
+        error = one_line(job.last_error or "", max(console.width - len(prefix), 20))
+        console.print(prefix + error, markup=False, highlight=False, soft_wrap=True)
+
+
+def one_line(text: str, limit: int) -> str:
+    """Whitespace (tracebacks, newlines) collapsed and cut to `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def age(elapsed: timedelta) -> str:
+    """Coarse and short: `45s`, `12m`, `3h`, `2d`."""
+    seconds = max(int(elapsed.total_seconds()), 0)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

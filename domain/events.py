@@ -175,6 +175,18 @@ class ReportExported(Event):
     user_id: str
 
 
+class JobRetried(Event):
+    """An operator put a dead-lettered job back in the queue with a full set of attempts
+    (the operator is the event's actor). Recorded in the stream of the document the job
+    is about, else in the `operations` stream; it changes no document state."""
+
+    job_id: int
+    kind: str
+    attempts: int
+    """Attempts the job had spent when it was retried."""
+    last_error: str | None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls
     for cls in (
@@ -191,6 +203,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         QuestionAnswered,
         SlackMessagePosted,
         ReportExported,
+        JobRetried,
     )
 }
 
