@@ -1,7 +1,8 @@
 """The `docsense` command line.
 
-Errors a user can fix are one line on stderr and exit code 2; anything unexpected is
-one line and exit code 1 (the traceback goes to the log only at LOG_LEVEL=DEBUG).
+Errors a user can fix are one line on stderr and exit code 2 (a line per problem for
+configuration); anything unexpected is one line and exit code 1, its traceback in the
+log (a structured field with LOG_FORMAT=json, on a terminal only at LOG_LEVEL=DEBUG).
 """
 
 from __future__ import annotations
@@ -10,19 +11,22 @@ import asyncio
 import getpass
 import json
 import mimetypes
+import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import StrEnum
+from importlib.metadata import version as package_version
 from pathlib import Path
+from platform import python_version
 from typing import Annotated, TypeVar
 
 import structlog
 import typer
 from rich.console import Console
 
-from bot.logs import configure_logging
+from bot.logs import SecretMasker, configure_logging
 from bot.runtime import Runtime, database_dsn, migrate_database, open_runtime
 from bot.settings import Settings, SettingsError, load_settings
 from bot.terminal import print_answer, print_documents, print_history, print_jobs, print_review
@@ -61,6 +65,8 @@ jobs_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(projections_app, name="projections")
+config_app = typer.Typer(help="Configuration from the environment.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
 app.add_typer(jobs_app, name="jobs")
 
 stdout = Console(highlight=False)
@@ -104,24 +110,45 @@ class Provider(StrEnum):
 
 
 def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
+    settings: Settings | None = None
     try:
         settings = load_settings()
-        configure_logging(settings.log_level, settings.log_format)
+        configure_logging(settings.log_level, settings.log_format, secrets=settings.secret_values())
         return asyncio.run(work(settings))
-    except (SettingsError, UserError, DocumentError, DocumentNotFound) as error:
+    except SettingsError as error:
+        for line in error.lines():
+            _error_line(line)
+        raise typer.Exit(2) from None
+    except (UserError, DocumentError, DocumentNotFound) as error:
         _error_line(str(error))
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as error:
-        log.debug("cli.internal_error", exc_info=True)
-        _error_line(f"internal error: {type(error).__name__}: {error}")
+        # A log shipper gets the stack as a structured field; a terminal gets one line
+        # (and the traceback at LOG_LEVEL=DEBUG).
+        structured = settings is not None and settings.log_format == "json"
+        (log.error if structured else log.debug)("cli.internal_error", exc_info=True)
+        _error_line(f"internal error: {type(error).__name__}: {_masked(settings, error)}")
         raise typer.Exit(1) from None
 
 
+def _masked(settings: Settings | None, error: Exception) -> str:
+    """An exception's message may quote a token or a DSN: never print those."""
+    return SecretMasker(settings.secret_values() if settings else ()).mask(str(error))
+
+
 def _error_line(message: str) -> None:
-    """One line, never wrapped, whatever the terminal width: scripts parse it."""
-    sys.stderr.write(f"docsense: {' '.join(message.split())}\n")
+    """One line, never wrapped, whatever the terminal width: scripts parse it. With
+    LOG_FORMAT=json stderr is a log stream, so the line is a JSON object like the rest
+    (read from the environment: the settings may be what failed)."""
+    text = " ".join(message.split())
+    if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+        if not structlog.is_configured():
+            configure_logging("INFO", "json")
+        log.error("cli.error", message=text)
+        return
+    sys.stderr.write(f"docsense: {text}\n")
     sys.stderr.flush()
 
 
@@ -156,7 +183,7 @@ def review(
 
     def work(settings: Settings) -> Awaitable[int]:
         if provider is not None:
-            settings = settings.model_copy(update={"ai_provider": provider.value})
+            settings = settings.with_provider(provider.value)
         return _review(settings, files, output, min_severity, limit)
 
     refused = _run(work)
@@ -279,7 +306,7 @@ def ask(
 
     async def work(settings: Settings) -> None:
         if provider is not None:
-            settings = settings.model_copy(update={"ai_provider": provider.value})
+            settings = settings.with_provider(provider.value)
         async with open_runtime(settings) as runtime:
             await runtime.catch_up()
             row = await find_document(runtime.pool, document)
@@ -328,7 +355,7 @@ def db_migrate() -> None:
     """Apply pending database migrations (also done at every start-up)."""
 
     async def work(settings: Settings) -> None:
-        applied = await migrate_database(await database_dsn(settings))
+        applied = await migrate_database(settings, await database_dsn(settings))
         names = ", ".join(f"{m.component}/{m.version:04d}_{m.name}" for m in applied)
         stdout.print(f"Applied {len(applied)} migration(s){': ' + names if names else ''}.")
 
@@ -453,6 +480,48 @@ def _actor(given: str | None) -> str:
         return getpass.getuser()
     except (OSError, KeyError):  # no user name in the environment nor the password file
         raise UserError("Cannot tell who you are; pass --actor NAME.") from None
+
+
+@config_app.command("check")
+def config_check(
+    for_serve: Annotated[
+        bool, typer.Option("--serve", help="Also require what `docsense serve` needs (Slack).")
+    ] = False,
+) -> None:
+    """Validate the environment, print the effective configuration (secrets masked) and
+    check the database; exit 2 when `docsense` would not start."""
+    from bot.config_check import effective_settings, run_checks
+
+    async def work(settings: Settings) -> bool:
+        for row in effective_settings(settings):
+            source = "environment" if row.from_environment else "default"
+            stdout.print(f"{row.name:<22} {row.value}  [{source}]", markup=False, soft_wrap=True)
+        checks = await run_checks(settings, serve=for_serve)
+        for check in checks:
+            status = "ok" if check.ok else "FAIL"
+            stdout.print(f"{status:<4} {check.name}: {check.detail}", markup=False, soft_wrap=True)
+        return all(check.ok for check in checks)
+
+    if not _run(work):
+        raise typer.Exit(2)
+
+
+def _version(show: bool) -> None:
+    if show:
+        stdout.print(f"docsense {package_version('docsense')} (Python {python_version()})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """DocSense: reviews trading-algorithm documentation."""
 
 
 def main() -> None:

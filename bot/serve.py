@@ -14,7 +14,9 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import aiohttp
 import structlog
@@ -29,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.observability import ack_timer, job_failed, job_finished, projector_failed
 from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
 from bot.slack_app import InFlight, build_slack_app
 from bot.slack_jobs import FINDINGS_PAGE_JOB, SlackJobs, SlackNotifier
@@ -39,6 +41,7 @@ from eventstore.notifications import Listener
 from eventstore.store import EVENTS_CHANNEL
 from eventstore.worker import JobWorker
 
+T = TypeVar("T")
 log = structlog.get_logger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20.0
 # Running reviews get this long to finish on SIGTERM; the rest go back to the queue.
@@ -86,7 +89,12 @@ class Server:
     settings: Settings
     ports: dict[str, int] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _cleanups: list = field(default_factory=list)
+    _cleanups: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    inflight: InFlight | None = None
+    worker: JobWorker | None = None
+    _worker_task: asyncio.Task[None] | None = None
+    _front_stop: Callable[[], Awaitable[object]] | None = None
+    _started: bool = False
 
     async def start(self) -> None:
         settings, runtime = self.settings, self.runtime
@@ -142,8 +150,9 @@ class Server:
                 )
             )
 
-        sidecar = await start_sidecar(
-            build_sidecar(runtime, slack_check=SlackCheck(client)), settings.metrics_port
+        sidecar_app = build_sidecar(runtime, slack_check=SlackCheck(client))
+        sidecar = await _listening(
+            "METRICS_PORT", settings.metrics_port, start_sidecar(sidecar_app, settings.metrics_port)
         )
         self.ports["metrics"] = _bound_port(sidecar)
         self._cleanups.append(lambda: stop_sidecar(sidecar))
@@ -160,19 +169,23 @@ class Server:
             web_app.middlewares.append(ack_timer)
             runner = web.AppRunner(web_app)
             await runner.setup()
-            await web.TCPSite(runner, "0.0.0.0", settings.port).start()
-            self.ports["http"] = _bound_port(runner)
             self._front_stop = runner.cleanup
+            site = web.TCPSite(runner, "0.0.0.0", settings.port)
+            await _listening("PORT", settings.port, site.start())
+            self.ports["http"] = _bound_port(runner)
+        self._started = True
         log.info("serve.started", socket_mode=socket_mode, **self.ports)
 
     async def stop(self) -> None:
         """Front door first, then let acknowledged requests and running jobs finish, then
-        the rest."""
-        await self._front_stop()
-        if not await self.inflight.wait(SHUTDOWN_GRACE_SECONDS):
+        the rest. Also after a failed start: only what was started is stopped."""
+        if self._front_stop is not None:
+            await self._front_stop()
+        if self.inflight is not None and not await self.inflight.wait(SHUTDOWN_GRACE_SECONDS):
             log.warning("serve.listeners_unfinished", after_seconds=SHUTDOWN_GRACE_SECONDS)
-        self.worker.stop()
-        await self._worker_task
+        if self.worker is not None and self._worker_task is not None:
+            self.worker.stop()
+            await self._worker_task
         for task in self._tasks:
             task.cancel()
         # A cancelled projector may be waiting on the server; never let it hold the exit.
@@ -181,7 +194,17 @@ class Server:
             log.warning("serve.tasks_unfinished", count=len(stuck))
         for cleanup in reversed(self._cleanups):
             await cleanup()
-        log.info("serve.stopped")
+        if self._started:
+            log.info("serve.stopped")
+
+
+async def _listening(variable: str, port: int, start: Awaitable[T]) -> T:
+    """Binding a port in use is a configuration problem, said in one line."""
+    try:
+        return await start
+    except OSError as error:
+        reason = os.strerror(error.errno) if error.errno else type(error).__name__
+        raise SettingsError([f"{variable}: cannot listen on port {port} ({reason})"]) from None
 
 
 def _bound_port(runner: web.AppRunner) -> int:
@@ -195,7 +218,11 @@ def _bound_port(runner: web.AppRunner) -> int:
 
 async def serve_until_stopped(runtime: Runtime, settings: Settings) -> None:
     server = Server(runtime, settings)
-    await server.start()
+    try:
+        await server.start()
+    except BaseException:
+        await server.stop()  # nothing half-started may outlive a failed start
+        raise
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -78,7 +78,13 @@ class JobWorker:
         while not self._stopping.is_set():
             self.wake.clear()
             await slots.acquire()
-            jobs = await self.queue.claim(self.name, kinds=list(self.handlers), limit=1)
+            try:
+                jobs = await self.queue.claim(self.name, kinds=list(self.handlers), limit=1)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                # The database is restarting or unreachable: wait and claim again; a
+                # worker that died here would leave this replica taking no jobs at all.
+                log.warning("worker.claim_failed", kind=type(error).__name__)
+                jobs = []
             if not jobs:
                 slots.release()
                 await self._sleep()

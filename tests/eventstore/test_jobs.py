@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 
 from eventstore import EventStore, JobQueue, LeaseLost, NewEvent
+from eventstore.database import connect, create_pool
 from eventstore.jobs import JOBS_CHANNEL, backoff_delay
 from eventstore.worker import JobContext, JobWorker, PermanentJobError
 
@@ -310,3 +311,34 @@ async def test_list_jobs_filters_by_state_and_id_newest_first(queue: JobQueue) -
         dead,
     ]
     assert await queue.list_jobs(states=["running"]) == []
+
+
+async def test_a_worker_survives_losing_its_database_connections(database_dsn: str) -> None:
+    pool = await create_pool(database_dsn, min_size=1, max_size=2)
+    try:
+        queue = JobQueue(pool)
+        done = asyncio.Event()
+
+        async def work(_context: JobContext) -> None:
+            done.set()
+
+        worker = JobWorker(queue, {"survivor": work}, name="survivor", poll_seconds=0.02)
+        runner = asyncio.create_task(worker.run())
+        await asyncio.sleep(0.1)
+        # What a PostgreSQL restart does to a pool: every open connection dies at once.
+        admin = await connect(database_dsn)
+        try:
+            await admin.execute(
+                """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                   WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+            )
+            async with admin.transaction():
+                await queue.enqueue(admin, "survivor", {})
+        finally:
+            await admin.close()
+        await asyncio.wait_for(done.wait(), 10)
+        assert not runner.done(), "the worker must keep running after a claim fails"
+        worker.stop()
+        await asyncio.wait_for(runner, 5)
+    finally:
+        await pool.close()
