@@ -6,7 +6,6 @@ import dataclasses
 import importlib.metadata
 import json
 import platform
-import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,6 +24,7 @@ from bot.settings import Settings
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
 from eventstore import EventStore, JobQueue, NewEvent
 from eventstore.database import create_pool
+from tests.deploy.tools import require_tool
 
 BOT_TOKEN = "xoxb-sentinel-bot-token-7f3a"
 SIGNING_SECRET = "sentinel-signing-secret-91c2"
@@ -230,9 +230,7 @@ async def test_metrics_carry_build_and_process_series_and_no_created(runtime: Ru
 
 
 async def test_metrics_pass_promtool(runtime: Runtime) -> None:
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip("promtool is not installed; `promtool check metrics` not run")
+    promtool = require_tool("promtool")
     async with serve(runtime) as client:
         text = await _scrape(client)
     result = subprocess.run(
