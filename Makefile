@@ -9,7 +9,7 @@ DEV_LOCK := requirements/dev.lock
 # The extras locked into DEV_LOCK with the runtime dependencies.
 DEV_EXTRAS := dev
 
-.PHONY: demo test lint eval bench lock clean
+.PHONY: demo test lint check-deploy eval bench lock clean
 
 $(STAMP): pyproject.toml $(DEV_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The deploy files against the tools that run them: promtool, nginx, systemd-analyze
+# (`.ci/run` installs them from the distribution's packages). A missing tool fails here.
+check-deploy: $(STAMP)
+	promtool check config deploy/prometheus.yml
+	promtool check rules deploy/alerts.yml
+	promtool test rules deploy/alerts_test.yml
+	DOCSENSE_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q tests/deploy \
+		tests/bot/test_sidecar.py::test_metrics_pass_promtool
 
 SCORER := ../shared/eval/score_review.py
 CORPUS := ../shared/corpus/docsense-testdocs
