@@ -3,6 +3,9 @@
 Errors a user can fix are one line on stderr and exit code 2 (a line per problem for
 configuration); anything unexpected is one line and exit code 1, its traceback in the
 log (a structured field with LOG_FORMAT=json, on a terminal only at LOG_LEVEL=DEBUG).
+
+Start-up time is part of the interface (`--help` answers at once): this module imports
+only what parsing arguments needs, and each command imports its machinery when it runs.
 """
 
 from __future__ import annotations
@@ -20,34 +23,20 @@ from enum import StrEnum
 from importlib.metadata import version as package_version
 from pathlib import Path
 from platform import python_version
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import structlog
 import typer
 from rich.console import Console
 
-from bot.logs import SecretMasker, configure_logging
-from bot.runtime import Runtime, database_dsn, migrate_database, open_runtime
-from bot.settings import Settings, SettingsError, load_settings
-from bot.terminal import print_answer, print_documents, print_history, print_jobs, print_review
-from domain.document import DocumentError
-from domain.findings import SEVERITIES
-from domain.operations import JOB_STATES, UNFINISHED, JobNotRetryable, JobOperations, JobRow
-from domain.queries import (
-    DocumentNotFound,
-    channel_stats,
-    find_document,
-    findings_of,
-    history,
-    list_documents,
-    projection_lag,
-    store_counts,
-)
-from domain.report import render_markdown, review_payload, select, trimmed
-from domain.service import AskQuestion, ReviewDocument, SubmitDocument
+from domain.severity import SEVERITIES
+from eventstore.jobs import JOB_STATES
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+    from domain.operations import JobRow
 
 T = TypeVar("T")
-log = structlog.get_logger(__name__)
 # Names a local file's document the same way on every run, so a re-run is a re-review.
 CLI_NAMESPACE = uuid.UUID("4f2b8a55-0c1e-4a8e-9a3e-6a1f6d2f7c10")
 
@@ -110,6 +99,9 @@ class Provider(StrEnum):
 
 
 def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
+    from bot.logs import configure_logging
+    from bot.settings import SettingsError, load_settings
+
     settings: Settings | None = None
     try:
         settings = load_settings()
@@ -119,22 +111,39 @@ def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
         for line in error.lines():
             _error_line(line)
         raise typer.Exit(2) from None
-    except (UserError, DocumentError, DocumentNotFound) as error:
-        _error_line(str(error))
-        raise typer.Exit(2) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as error:
+        if isinstance(error, _user_errors()):
+            _error_line(str(error))
+            raise typer.Exit(2) from None
         # A log shipper gets the stack as a structured field; a terminal gets one line
         # (and the traceback at LOG_LEVEL=DEBUG).
         structured = settings is not None and settings.log_format == "json"
+        log = _log()
         (log.error if structured else log.debug)("cli.internal_error", exc_info=True)
         _error_line(f"internal error: {type(error).__name__}: {_masked(settings, error)}")
         raise typer.Exit(1) from None
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors a user can fix, imported only once one has happened."""
+    from domain.document import DocumentError
+    from domain.queries import DocumentNotFound
+
+    return (UserError, DocumentError, DocumentNotFound)
+
+
+def _log() -> Any:
+    import structlog
+
+    return structlog.get_logger(__name__)
+
+
 def _masked(settings: Settings | None, error: Exception) -> str:
     """An exception's message may quote a token or a DSN: never print those."""
+    from bot.logs import SecretMasker
+
     return SecretMasker(settings.secret_values() if settings else ()).mask(str(error))
 
 
@@ -144,9 +153,13 @@ def _error_line(message: str) -> None:
     (read from the environment: the settings may be what failed)."""
     text = " ".join(message.split())
     if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+        import structlog
+
+        from bot.logs import configure_logging
+
         if not structlog.is_configured():
             configure_logging("INFO", "json")
-        log.error("cli.error", message=text)
+        _log().error("cli.error", message=text)
         return
     sys.stderr.write(f"docsense: {text}\n")
     sys.stderr.flush()
@@ -198,9 +211,13 @@ async def _review(
     min_severity: MinSeverity | None,
     limit: int | None,
 ) -> int:
+    from bot.runtime import open_runtime
+    from domain.report import review_payload, trimmed
+    from domain.service import ReviewDocument, SubmitDocument
+
     contents = [(path, _read(path)) for path in files]  # unreadable paths stop before any write
     refused = 0
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings, local=True) as runtime:
         for path, data in contents:
             document_id = uuid.uuid5(CLI_NAMESPACE, f"cli:{path.resolve()}")
             media_type = mimetypes.guess_type(path.name)[0]
@@ -223,6 +240,9 @@ async def _review(
 
 
 def _print_review(payload: dict, output: OutputFormat) -> None:
+    from bot.terminal import print_review
+    from domain.report import render_markdown
+
     if output is OutputFormat.json:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         sys.stdout.flush()
@@ -244,9 +264,11 @@ def status(
     (--min-severity and --limit as for `review`)."""
 
     async def work(settings: Settings) -> None:
+        from bot.runtime import open_runtime
+
         if document is None and (min_severity is not None or limit is not None):
             raise UserError("--min-severity and --limit need a DOC")
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, local=True) as runtime:
             await runtime.catch_up()
             if document is None:
                 await _overall_status(runtime)
@@ -257,6 +279,9 @@ def status(
 
 
 async def _overall_status(runtime: Runtime) -> None:
+    from bot.terminal import print_documents
+    from domain.queries import channel_stats, list_documents, projection_lag, store_counts
+
     counts = await store_counts(runtime.store)
     jobs = await runtime.jobs.counts()
     lag = await projection_lag(runtime.store)
@@ -277,6 +302,10 @@ async def _overall_status(runtime: Runtime) -> None:
 async def _document_status(
     runtime: Runtime, reference: str, min_severity: MinSeverity | None, limit: int | None
 ) -> None:
+    from bot.terminal import print_documents
+    from domain.queries import find_document, findings_of
+    from domain.report import select
+
     row = await find_document(runtime.pool, reference)
     print_documents(stdout, [row])
     if row.reject_message:
@@ -305,9 +334,14 @@ def ask(
     """Ask a question about a reviewed document; the answer quotes the document."""
 
     async def work(settings: Settings) -> None:
+        from bot.runtime import open_runtime
+        from bot.terminal import print_answer
+        from domain.queries import find_document
+        from domain.service import AskQuestion
+
         if provider is not None:
             settings = settings.with_provider(provider.value)
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, local=True) as runtime:
             await runtime.catch_up()
             row = await find_document(runtime.pool, document)
             question_id = uuid.uuid4()
@@ -328,7 +362,11 @@ def history_command(
     """The document's event timeline."""
 
     async def work(settings: Settings) -> None:
-        async with open_runtime(settings) as runtime:
+        from bot.runtime import open_runtime
+        from bot.terminal import print_history
+        from domain.queries import find_document, history
+
+        async with open_runtime(settings, local=True) as runtime:
             await runtime.catch_up()
             row = await find_document(runtime.pool, document)
             print_history(stdout, await history(runtime.store, row.id))
@@ -341,6 +379,7 @@ def serve() -> None:
     """Run the Slack app, job workers, projections and the metrics/health sidecar."""
 
     async def work(settings: Settings) -> None:
+        from bot.runtime import open_runtime
         from bot.serve import serve_until_stopped
 
         settings.require_slack()
@@ -355,6 +394,8 @@ def db_migrate() -> None:
     """Apply pending database migrations (also done at every start-up)."""
 
     async def work(settings: Settings) -> None:
+        from bot.runtime import database_dsn, migrate_database
+
         applied = await migrate_database(settings, await database_dsn(settings))
         names = ", ".join(f"{m.component}/{m.version:04d}_{m.name}" for m in applied)
         stdout.print(f"Applied {len(applied)} migration(s){': ' + names if names else ''}.")
@@ -367,7 +408,9 @@ def projections_rebuild() -> None:
     """Drop the read models and replay the whole event log into them."""
 
     async def work(settings: Settings) -> None:
-        async with open_runtime(settings) as runtime:
+        from bot.runtime import open_runtime
+
+        async with open_runtime(settings, local=True) as runtime:
             for projector in runtime.projectors:
                 replayed = await projector.rebuild()
                 stdout.print(f"{projector.projection.name}: replayed {replayed} events")
@@ -400,7 +443,11 @@ def jobs(
         return
 
     async def work(settings: Settings) -> None:
-        async with open_runtime(settings) as runtime:
+        from bot.runtime import open_runtime
+        from bot.terminal import print_jobs
+        from domain.operations import UNFINISHED, JobOperations
+
+        async with open_runtime(settings, local=True) as runtime:
             await runtime.catch_up()  # so the newest documents have their file names
             rows = await JobOperations(runtime.store, runtime.jobs).list_jobs(
                 states=UNFINISHED if state is None else (state.value,), limit=limit
@@ -448,10 +495,13 @@ def jobs_retry(
     a JobRetried event naming the actor."""
 
     async def work(settings: Settings) -> None:
+        from bot.runtime import open_runtime
+        from domain.operations import JobNotRetryable, JobOperations
+
         if bool(ids) == all_dead:
             raise UserError("Give the ids of dead jobs to retry, or --all-dead (not both).")
         who = _actor(actor)
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, local=True) as runtime:
             operations = JobOperations(runtime.store, runtime.jobs)
             try:
                 retried = await operations.retry(None if all_dead else ids, actor=who)

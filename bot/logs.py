@@ -19,6 +19,8 @@ from structlog.tracebacks import ExceptionDictTransformer
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 MASK = "***"
+OWN_PACKAGES = ("bot", "domain", "eventstore")
+_LEVELS = logging.getLevelNamesMapping()
 
 
 class SecretMasker:
@@ -84,7 +86,11 @@ def configure_logging(level: str, fmt: str, *, secrets: Iterable[str] = ()) -> N
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    # Libraries narrate at INFO (pgserver echoes every pg_ctl run, aiohttp every request):
+    # below DEBUG they say only warnings and errors; our own packages follow `level`.
+    root.setLevel(level if level == "DEBUG" else max(logging.WARNING, _LEVELS[level]))
+    for package in OWN_PACKAGES:
+        logging.getLogger(package).setLevel(level)
     logging.captureWarnings(True)  # `warnings.warn` from libraries becomes a log line too
 
     structlog.configure(

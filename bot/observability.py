@@ -3,12 +3,10 @@ and correlated logs, so the lower layers stay free of any metrics library."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import structlog
-from aiohttp import web
 
 from bot import metrics
 from domain.ai.provider import TokenUsage
@@ -82,15 +80,3 @@ def bind_correlation(value: str | None) -> None:
     structlog.contextvars.clear_contextvars()
     if value:
         structlog.contextvars.bind_contextvars(correlation_id=value)
-
-
-@web.middleware
-async def ack_timer(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """How long Slack waits for our answer (Bolt acks before the listener's work)."""
-    started = time.perf_counter()
-    try:
-        return await handler(request)
-    finally:
-        metrics.SLACK_ACK_DURATION.observe(time.perf_counter() - started)

@@ -3,32 +3,43 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from bot.observability import AIMetricsObserver, MetricsObserver
 from bot.settings import Settings, SettingsError
 from domain.ai.orchestrator import AIAnswerer, AIReviewer
 from domain.ai.pricing import parse_overrides
 from domain.ai.providers import build_providers
 from domain.ingest.offload import shutdown_ingest_pool
-from domain.pipeline import read_and_review_in_worker
+from domain.ir import DocumentIR
+from domain.pipeline import read_and_review, read_and_review_in_worker
 from domain.projections import DocumentsProjection
-from domain.service import AIServices, DocumentService
+from domain.review import RulesReview
+from domain.service import AIServices, Analyse, DocumentService
 from eventstore import DatabaseUnavailable, EventStore, JobQueue
 from eventstore.database import connect, create_pool, resolve_dsn
-from eventstore.migrate import Migration, bundled_migrations, migrate
+from eventstore.migrate import Migration, bundled_migrations, migrate, pending_migrations
 from eventstore.projections import Projector
 
+if TYPE_CHECKING:
+    from bot.observability import AIMetricsObserver, MetricsObserver
+
 POOL_CLOSE_SECONDS = 15.0
+IN_PROCESS_REVIEW_BYTES = 1024 * 1024
+"""Files up to this size are reviewed in the CLI's own process. Starting a worker
+process costs about as much as reviewing a 1 MB document (1-2 s, mostly imports); above
+it the worker is worth its start: a long parse is isolated from the caller and its
+memory goes back to the system when the worker is recycled. `serve` always uses
+workers, so a review never holds its event loop."""
 
 
-def ai_services(settings: Settings, observer: AIMetricsObserver) -> AIServices | None:
+def ai_services(settings: Settings, observer: AIMetricsObserver | None) -> AIServices | None:
     """The configured models, or None for an offline (rules-only) DocSense."""
     providers = build_providers(settings.ai_settings())
     overrides = parse_overrides(settings.ai_prices)
@@ -51,6 +62,12 @@ def ai_services(settings: Settings, observer: AIMetricsObserver) -> AIServices |
     )
 
 
+def _metrics_observers() -> tuple[MetricsObserver, AIMetricsObserver]:
+    from bot.observability import AIMetricsObserver, MetricsObserver
+
+    return MetricsObserver(), AIMetricsObserver()
+
+
 def all_migrations() -> list[Migration]:
     return bundled_migrations("eventstore") + bundled_migrations("domain")
 
@@ -64,7 +81,7 @@ class Runtime:
     jobs: JobQueue
     documents: DocumentService
     projectors: tuple[Projector, ...]
-    ai_observer: AIMetricsObserver
+    ai_observer: AIMetricsObserver | None
 
     async def catch_up(self) -> None:
         """Bring every read model up to the end of the log (the CLI reads right after)."""
@@ -81,6 +98,8 @@ async def migrate_database(settings: Settings, dsn: str) -> list[Migration]:
     """Apply pending migrations; the first connection waits out a database still starting."""
     connection = await database_connection(settings, dsn)
     try:
+        if not await pending_migrations(connection, all_migrations()):
+            return []
         return await migrate(connection, all_migrations())
     finally:
         await connection.close()
@@ -95,17 +114,36 @@ async def database_connection(settings: Settings, dsn: str) -> asyncpg.Connectio
         raise SettingsError([f"{variable}: {error}"]) from None
 
 
+def _in_process_when_small(in_worker: Analyse, in_process: Callable[..., Any]) -> Analyse:
+    async def analyse(
+        data: bytes, filename: str, media_type: str | None
+    ) -> tuple[DocumentIR, RulesReview]:
+        if len(data) <= IN_PROCESS_REVIEW_BYTES:
+            return in_process(data, filename, media_type)
+        return await in_worker(data, filename, media_type)
+
+    return analyse
+
+
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, *, local: bool = False) -> AsyncIterator[Runtime]:
+    """Everything a command needs. `local` is a one-shot CLI process: it reviews small
+    files in-process and exports no metrics (nothing scrapes it, and the metrics
+    library is not worth importing for a command that ends in a second)."""
     dsn = await database_dsn(settings)
     await migrate_database(settings, dsn)
     pool = await create_pool(
         dsn, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
     )
-    store = EventStore(pool, observer=MetricsObserver())
+    observers = None if local else _metrics_observers()
+    store = EventStore(pool, observer=observers[0] if observers else None)
     jobs = JobQueue(pool, lease=timedelta(seconds=settings.job_lease_seconds))
-    analyse = partial(read_and_review_in_worker, max_bytes=settings.max_upload_bytes)
-    ai_observer = AIMetricsObserver()
+    analyse: Analyse = partial(read_and_review_in_worker, max_bytes=settings.max_upload_bytes)
+    if local:
+        analyse = _in_process_when_small(
+            analyse, partial(read_and_review, max_bytes=settings.max_upload_bytes)
+        )
+    ai_observer = observers[1] if observers else None
     ai = ai_services(settings, ai_observer)
     try:
         yield Runtime(

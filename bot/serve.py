@@ -29,7 +29,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.observability import ack_timer, job_failed, job_finished, projector_failed
+from bot import metrics
+from bot.observability import job_failed, job_finished, projector_failed
 from bot.runtime import Runtime
 from bot.settings import Settings, SettingsError
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
@@ -196,6 +197,18 @@ class Server:
             await cleanup()
         if self._started:
             log.info("serve.stopped")
+
+
+@web.middleware
+async def ack_timer(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """How long Slack waits for our answer (Bolt acks before the listener's work)."""
+    started = time.perf_counter()
+    try:
+        return await handler(request)
+    finally:
+        metrics.SLACK_ACK_DURATION.observe(time.perf_counter() - started)
 
 
 async def _listening(variable: str, port: int, start: Awaitable[T]) -> T:

@@ -100,7 +100,8 @@ class _Sidecar:
         ai = self.runtime.documents.ai
         if ai is None:
             return {"status": "ok", "providers": [], "mode": "rules"}
-        last = {name: self.runtime.ai_observer.last_outcome.get(name) for name in ai.provider_names}
+        seen = self.runtime.ai_observer.last_outcome if self.runtime.ai_observer else {}
+        last = {name: seen.get(name) for name in ai.provider_names}
         failing = [name for name, outcome in last.items() if outcome not in (None, "ok")]
         status = "failing" if failing and len(failing) == len(last) else "ok"
         return {"status": status, "providers": ai.provider_names, "last_outcome": last}

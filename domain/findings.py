@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.severity import SEVERITIES as SEVERITIES  # re-exported: one import for both
+from domain.severity import Severity
+
 Category = Literal[
     "undefined_parameter",
     "ambiguous_methodology",
@@ -23,10 +26,7 @@ Category = Literal[
     "compliance_gap",
     "clarity",
 ]
-Severity = Literal["critical", "high", "medium", "low", "info"]
 Source = Literal["rules", "llm"]
-
-SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 
 
 class Evidence(BaseModel):

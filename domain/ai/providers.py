@@ -8,12 +8,10 @@ variable fails at start-up instead of silently falling back to rules; `rules` us
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from domain.ai.anthropic_provider import AnthropicProvider
-from domain.ai.gemini_provider import GeminiProvider
-from domain.ai.openai_provider import OpenAIProvider
-from domain.ai.provider import Provider
+if TYPE_CHECKING:
+    from domain.ai.provider import Provider
 
 ProviderChoice = Literal["auto", "rules", "anthropic", "openai", "gemini"]
 
@@ -54,7 +52,13 @@ def build_providers(settings: AISettings) -> list[Provider]:
     return [build(key, settings)]
 
 
+# Each SDK is imported only when its provider is built: together they take seconds to
+# import, and a rules-only DocSense (or `docsense --help`) never needs them.
+
+
 def _anthropic(key: str, settings: AISettings) -> Provider:
+    from domain.ai.anthropic_provider import AnthropicProvider
+
     return AnthropicProvider(
         key,
         base_url=settings.anthropic_base_url,
@@ -64,6 +68,8 @@ def _anthropic(key: str, settings: AISettings) -> Provider:
 
 
 def _openai(key: str, settings: AISettings) -> Provider:
+    from domain.ai.openai_provider import OpenAIProvider
+
     return OpenAIProvider(
         key,
         base_url=settings.openai_base_url,
@@ -73,6 +79,8 @@ def _openai(key: str, settings: AISettings) -> Provider:
 
 
 def _gemini(key: str, settings: AISettings) -> Provider:
+    from domain.ai.gemini_provider import GeminiProvider
+
     return GeminiProvider(
         key,
         base_url=settings.gemini_base_url,

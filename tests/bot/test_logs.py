@@ -55,7 +55,7 @@ def test_our_lines_carry_bound_fields_and_never_a_secret(json_logs) -> None:
     structlog.contextvars.bind_contextvars(correlation_id="Ev123")
     try:
         structlog.get_logger("bot.test").info("slack.sent", token=SECRET, nested={"k": [SECRET]})
-        logging.getLogger("slack_sdk").info("Sending with %s", SECRET)
+        logging.getLogger("slack_sdk").warning("Sending with %s", SECRET)
     finally:
         structlog.contextvars.clear_contextvars()
     ours, theirs = json_logs()
@@ -78,11 +78,24 @@ def test_python_warnings_become_log_lines() -> None:
     assert entry["logger"] == "py.warnings" and "Unclosed client session" in entry["event"]
 
 
-def test_the_level_filters_library_loggers_too(json_logs) -> None:
+def test_libraries_say_only_warnings_below_debug(json_logs) -> None:
     json_logs()
     logging.getLogger("aiohttp.client").debug("chatty")
+    logging.getLogger("pgserver").info("Running commandline: pg_ctl start")
     structlog.get_logger("bot.test").debug("chatty too")
-    assert json_logs() == []
+    structlog.get_logger("eventstore.worker").info("job.succeeded")
+    logging.getLogger("asyncpg.pool").warning("connection lost")
+    assert [entry["event"] for entry in json_logs()] == ["job.succeeded", "connection lost"]
+
+
+def test_debug_shows_the_libraries_too(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("DEBUG", "json")
+    try:
+        logging.getLogger("slack_sdk.web").debug("Sending a request")
+        (entry,) = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    finally:
+        configure_logging("INFO", "console")
+    assert entry["logger"] == "slack_sdk.web" and entry["level"] == "debug"
 
 
 def test_a_longer_secret_is_masked_whole() -> None:

@@ -2,7 +2,7 @@ import asyncio
 
 import asyncpg
 
-from eventstore.migrate import Migration, bundled_migrations, migrate
+from eventstore.migrate import Migration, bundled_migrations, migrate, pending_migrations
 
 
 async def test_bundled_migrations_are_numbered_in_order() -> None:
@@ -32,3 +32,25 @@ async def test_concurrent_migrators_apply_each_file_once(database_dsn: str) -> N
     finally:
         for connection in connections:
             await connection.close()
+
+
+async def test_pending_migrations_reads_what_migrate_would_apply(server_dsn: str) -> None:
+    admin = await asyncpg.connect(server_dsn)
+    name = "docsense_pending_check"
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    head, _, query = server_dsn.partition("?")
+    dsn = head.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    connection = await asyncpg.connect(dsn)
+    try:
+        every = bundled_migrations()
+        assert await pending_migrations(connection, every) == every  # no table yet
+        assert await connection.fetchval("SELECT to_regclass('schema_migrations')") is None
+        await migrate(connection, every[:1])
+        assert await pending_migrations(connection, every) == every[1:]
+        await migrate(connection, every)
+        assert await pending_migrations(connection, every) == []
+    finally:
+        await connection.close()
+        await admin.execute(f'DROP DATABASE "{name}"')
+        await admin.close()
