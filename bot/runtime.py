@@ -138,7 +138,11 @@ async def open_runtime(settings: Settings, *, local: bool = False) -> AsyncItera
     observers = None if local else _metrics_observers()
     store = EventStore(pool, observer=observers[0] if observers else None)
     jobs = JobQueue(pool, lease=timedelta(seconds=settings.job_lease_seconds))
-    analyse: Analyse = partial(read_and_review_in_worker, max_bytes=settings.max_upload_bytes)
+    analyse: Analyse = partial(
+        read_and_review_in_worker,
+        max_bytes=settings.max_upload_bytes,
+        pdf_extractor=settings.pdf_extractor,
+    )
     if local:
         analyse = _in_process_when_small(
             analyse, partial(read_and_review, max_bytes=settings.max_upload_bytes)

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         DEFAULT_DATA_DIR, description="Where the embedded PostgreSQL keeps its files."
     )
     max_upload_mb: int = Field(50, ge=1, le=1024, description="Largest file accepted, in MB.")
+    pdf_extractor: Literal["pdfium", "pypdf"] = Field(
+        "pdfium", description="PDF text library: `pdfium` (fast) or `pypdf` (the fallback)."
+    )
     ai_provider: Literal["auto", "rules", "anthropic", "openai", "gemini"] = Field(
         "auto",
         description="`auto`: every provider with a key (Anthropic, OpenAI, Gemini, in that "

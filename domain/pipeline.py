@@ -14,15 +14,21 @@ from pydantic import TypeAdapter
 
 from domain.ingest import ingest
 from domain.ingest.offload import run_in_worker
+from domain.ingest.pdf_text import PdfExtractor
 from domain.ir import DocumentIR
 from domain.review import RulesReview, review_document
 
 
 def read_and_review(
-    data: bytes, filename: str, media_type: str | None, *, max_bytes: int
+    data: bytes,
+    filename: str,
+    media_type: str | None,
+    *,
+    max_bytes: int,
+    pdf_extractor: PdfExtractor = "pdfium",
 ) -> tuple[DocumentIR, RulesReview]:
     """The IR and the rules review, with the extractors and rules that could not run."""
-    ir = ingest(data, filename, media_type, max_bytes=max_bytes)
+    ir = ingest(data, filename, media_type, max_bytes=max_bytes, pdf_extractor=pdf_extractor)
     return ir, review_document(ir)
 
 
@@ -31,17 +37,35 @@ _REVIEW = TypeAdapter(RulesReview)
 
 
 def _read_and_review_as_json(
-    data: bytes, filename: str, media_type: str | None, *, max_bytes: int
+    data: bytes,
+    filename: str,
+    media_type: str | None,
+    *,
+    max_bytes: int,
+    pdf_extractor: PdfExtractor,
 ) -> tuple[str, bytes]:
-    ir, review = read_and_review(data, filename, media_type, max_bytes=max_bytes)
+    ir, review = read_and_review(
+        data, filename, media_type, max_bytes=max_bytes, pdf_extractor=pdf_extractor
+    )
     return ir.model_dump_json(), _REVIEW.dump_json(review)
 
 
 async def read_and_review_in_worker(
-    data: bytes, filename: str, media_type: str | None, *, max_bytes: int
+    data: bytes,
+    filename: str,
+    media_type: str | None,
+    *,
+    max_bytes: int,
+    pdf_extractor: PdfExtractor = "pdfium",
 ) -> tuple[DocumentIR, RulesReview]:
     """`IngestRefused` crosses the process boundary unchanged."""
-    ir_json, review_json = await run_in_worker(
-        partial(_read_and_review_as_json, data, filename, media_type, max_bytes=max_bytes)
+    job = partial(
+        _read_and_review_as_json,
+        data,
+        filename,
+        media_type,
+        max_bytes=max_bytes,
+        pdf_extractor=pdf_extractor,
     )
+    ir_json, review_json = await run_in_worker(job)
     return DocumentIR.model_validate_json(ir_json), _REVIEW.validate_json(review_json)

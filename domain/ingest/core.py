@@ -13,6 +13,7 @@ from domain.ingest.detect import Format, detect_format
 from domain.ingest.errors import IngestRefused, RefusalReason
 from domain.ingest.markdown import read_markdown
 from domain.ingest.pdf import read_pdf
+from domain.ingest.pdf_text import PdfExtractor
 from domain.ingest.plaintext import read_plain_text
 from domain.ingest.rst import read_rst
 from domain.ingest.sections import ParsedDocument
@@ -28,7 +29,6 @@ _MAX_TITLE_CHARS = 120
 _WORD = re.compile(r"\w+(?:['’.,-]\w+)*")
 
 _READERS: dict[Format, Callable[[bytes, str], ParsedDocument]] = {
-    Format.PDF: read_pdf,
     Format.DOCX: read_docx,
     Format.MARKDOWN: lambda data, filename: read_markdown(decode_text(data, filename)),
     Format.RST: lambda data, filename: read_rst(decode_text(data, filename)),
@@ -37,12 +37,17 @@ _READERS: dict[Format, Callable[[bytes, str], ParsedDocument]] = {
 
 
 def ingest(
-    data: bytes, filename: str, media_type: str | None = None, *, max_bytes: int
+    data: bytes,
+    filename: str,
+    media_type: str | None = None,
+    *,
+    max_bytes: int,
+    pdf_extractor: PdfExtractor = "pdfium",
 ) -> DocumentIR:
     """Parse an upload into the IR, or raise `IngestRefused` with a reason for the user.
 
-    Pure and synchronous; CPU-bound for large PDFs, so the bot calls it through
-    `offload.ingest_in_worker`.
+    Pure and synchronous; CPU-bound for large PDFs, so the bot calls it in a worker
+    process (`domain.pipeline`). `pdf_extractor` is the `PDF_EXTRACTOR` setting.
     """
     if len(data) > max_bytes:
         raise IngestRefused(
@@ -53,7 +58,10 @@ def ingest(
     if not data or data.isspace():
         raise _empty(filename)
     document_format = detect_format(data, filename, media_type)
-    parsed = _READERS[document_format](data, filename)
+    if document_format is Format.PDF:
+        parsed = read_pdf(data, filename, pdf_extractor)
+    else:
+        parsed = _READERS[document_format](data, filename)
     title = _title(parsed)
     sections, tables = parsed.assembler.build(title or _stem(filename))
     words = sum(_count_words(section, counts_label=bool(title)) for section in sections)

@@ -1,8 +1,9 @@
 """Run `ingest` in worker processes so parsing a long PDF never blocks the event loop.
 
-Processes rather than threads because pypdf is pure Python and holds the GIL.
-Workers are spawned, not forked: forking a process that runs an event loop and
-threads can copy held locks into the child.
+Processes rather than threads because structure, semantics and review are pure Python
+and hold the GIL. Workers are spawned, not forked: forking a process that runs an event
+loop and threads can copy held locks into the child. Each worker runs one job at a time,
+so PDFium, which is not thread-safe, never sees two documents at once there.
 """
 
 from __future__ import annotations

@@ -1,30 +1,19 @@
-"""PDF reading with pypdf: one text extraction per page, then structure from lines.
+"""PDF structure from text lines: sections, pages, running headers and footers stripped.
 
-Bookmarks are the author's own outline, so they win when present; otherwise
-headings are recognised from the wording of lines (see `headings`). Tables are
-not rebuilt from PDF layout: their cells stay in the section text, where quotes
-from them still ground.
+The text comes from `pdf_text` (PDFium by default, pypdf if configured). Bookmarks are
+the author's own outline, so they win when present; otherwise headings are recognised
+from the wording of lines (see `headings`). Tables are not rebuilt from PDF layout:
+their cells stay in the section text, where quotes from them still ground.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError
-from pypdf.generic import Destination
-
-from domain.ingest.errors import IngestRefused, RefusalReason
 from domain.ingest.headings import Heading, LineHeadings, split_number
+from domain.ingest.pdf_text import Bookmark, PdfExtractor, extract_pdf_text
 from domain.ingest.sections import ParsedDocument, SectionAssembler
-
-# pypdf logs the damage it works around ("EOF marker not found") as warnings; a file
-# it cannot read becomes a refusal with a message for the user instead.
-logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 _PAGE_NUMBER = re.compile(r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|-\s*\d{1,4}\s*-", re.I)
 _PAGE_LABEL = re.compile(r"\bpage\s+\d{1,4}(?:\s+of\s+\d{1,4})?\b", re.I)
@@ -33,87 +22,18 @@ _EDGE_LINES = 2
 _MIN_OUTLINE_ENTRIES = 2
 
 
-@dataclass(frozen=True, slots=True)
-class _Bookmark:
-    title: str
-    page: int
-    level: int
-
-
-def read_pdf(data: bytes, filename: str) -> ParsedDocument:
-    reader = _open(data, filename)
-    pages = _page_lines(reader, filename)
+def read_pdf(data: bytes, filename: str, extractor: PdfExtractor = "pdfium") -> ParsedDocument:
+    text = extract_pdf_text(data, filename, extractor)
+    pages = text.pages
     _strip_running_lines(pages)
     assembler = SectionAssembler()
-    bookmarks = _bookmarks(reader)
+    bookmarks = sorted(text.bookmarks, key=lambda mark: mark.page)
     if len(bookmarks) >= _MIN_OUTLINE_ENTRIES:
         _sections_from_bookmarks(pages, bookmarks, assembler)
     else:
         _sections_from_lines(pages, assembler)
     first_line = next((line for lines in pages for line in lines if line), None)
-    return ParsedDocument(assembler, _metadata_title(reader), len(pages), first_line)
-
-
-def _open(data: bytes, filename: str) -> PdfReader:
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not _decrypts_without_password(reader, filename):
-            raise IngestRefused(
-                RefusalReason.ENCRYPTED,
-                f"“{filename}” is password-protected, so I can't read it. "
-                f"Upload an unprotected copy.",
-            )
-        if not reader.pages:
-            raise IngestRefused(RefusalReason.EMPTY, f"“{filename}” has no pages.")
-    except IngestRefused:
-        raise
-    except Exception as exc:  # pypdf signals damage with many exception types
-        raise _corrupt(filename) from exc
-    return reader
-
-
-def _decrypts_without_password(reader: PdfReader, filename: str) -> bool:
-    """Many PDFs are "encrypted" only to restrict printing and open with no password."""
-    try:
-        return bool(reader.decrypt(""))
-    except DependencyError as exc:
-        raise _unsupported_encryption(filename) from exc
-
-
-def _unsupported_encryption(filename: str) -> IngestRefused:
-    """AES needs a crypto library pypdf did not find; the user can still help themselves."""
-    return IngestRefused(
-        RefusalReason.ENCRYPTED,
-        f"“{filename}” is encrypted in a way I can't open, even if it has no password. "
-        f"Save or print it to a new PDF without security settings and upload that.",
-    )
-
-
-def _page_lines(reader: PdfReader, filename: str) -> list[list[str]]:
-    """Stripped lines per page; a page pypdf cannot parse is kept as an empty page."""
-    pages: list[list[str]] = []
-    failures = 0
-    has_text = False
-    for page in reader.pages:
-        try:
-            text = page.extract_text()
-        except DependencyError as exc:
-            raise _unsupported_encryption(filename) from exc
-        except Exception:  # one damaged page should not lose the rest
-            failures += 1
-            text = ""
-        lines = [line.strip() for line in text.split("\n")]
-        has_text = has_text or any(line for line in lines)
-        pages.append(lines)
-    if failures == len(pages):
-        raise _corrupt(filename)
-    if not has_text:
-        raise IngestRefused(
-            RefusalReason.NO_TEXT_LAYER,
-            f"“{filename}” has no text I can read; it looks like scanned images. Upload the "
-            f"original document, or a PDF made searchable with OCR.",
-        )
-    return pages
+    return ParsedDocument(assembler, _metadata_title(text.title), len(pages), first_line)
 
 
 def _strip_running_lines(pages: list[list[str]]) -> None:
@@ -158,29 +78,8 @@ def _trim(lines: list[str], running: set[str]) -> None:
             lines.pop()
 
 
-def _bookmarks(reader: PdfReader) -> list[_Bookmark]:
-    """The outline flattened, in page order; an unreadable outline counts as none."""
-    marks: list[_Bookmark] = []
-
-    def walk(items: list, level: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            elif isinstance(item, Destination):
-                page = reader.get_destination_page_number(item)
-                title = " ".join(str(item.title or "").split())
-                if title and page is not None and page >= 0:
-                    marks.append(_Bookmark(title, page + 1, level))
-
-    try:
-        walk(reader.outline, 1)
-    except Exception:  # a damaged outline must not cost the document
-        return []
-    return sorted(marks, key=lambda mark: mark.page)
-
-
 def _sections_from_bookmarks(
-    pages: list[list[str]], bookmarks: list[_Bookmark], assembler: SectionAssembler
+    pages: list[list[str]], bookmarks: list[Bookmark], assembler: SectionAssembler
 ) -> None:
     """Split each page's lines where its bookmarks' titles appear.
 
@@ -188,7 +87,7 @@ def _sections_from_bookmarks(
     or the heading is worded differently) starts its section where the previous
     bookmark on that page did, or at the top of the page.
     """
-    by_page: dict[int, list[_Bookmark]] = {}
+    by_page: dict[int, list[Bookmark]] = {}
     for mark in bookmarks:
         by_page.setdefault(mark.page, []).append(mark)
     for page_number, lines in enumerate(pages, start=1):
@@ -203,7 +102,7 @@ def _sections_from_bookmarks(
             assembler.text(line, page_number)
 
 
-def _locate(lines: list[str], marks: list[_Bookmark]) -> list[tuple[int, Heading, int]]:
+def _locate(lines: list[str], marks: list[Bookmark]) -> list[tuple[int, Heading, int]]:
     """(line index, heading, lines the heading occupies) for each bookmark on a page."""
     found: list[tuple[int, Heading, int]] = []
     cursor = 0
@@ -250,20 +149,9 @@ def _sections_from_lines(pages: list[list[str]], assembler: SectionAssembler) ->
                 assembler.heading(heading, page_number)
 
 
-def _metadata_title(reader: PdfReader) -> str | None:
+def _metadata_title(title: str | None) -> str | None:
     """The document-information title, unless it is a tool's placeholder or a filename."""
-    try:
-        title = reader.metadata.title if reader.metadata else None
-    except Exception:  # broken metadata is common and harmless
-        return None
-    title = " ".join(str(title or "").split())
+    title = " ".join((title or "").split())
     if not title or _GENERATED_TITLE.search(title):
         return None
     return title
-
-
-def _corrupt(filename: str) -> IngestRefused:
-    return IngestRefused(
-        RefusalReason.CORRUPT,
-        f"“{filename}” looks damaged, so I can't read it. Export the PDF again and re-upload it.",
-    )

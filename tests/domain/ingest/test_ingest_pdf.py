@@ -189,15 +189,17 @@ def test_pdf_encrypted_with_an_empty_password_is_read() -> None:
 def test_encryption_pypdf_cannot_decrypt_is_refused_as_encrypted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """AES PDFs need the optional `cryptography` package; without it that is not damage."""
+    """With pypdf (`PDF_EXTRACTOR=pypdf`), AES PDFs need the optional `cryptography`
+    package; without it that is not damage. PDFium decrypts AES itself."""
 
     def missing_backend(self: PdfReader, password: str) -> None:
         raise DependencyError("cryptography>=3.1 is required for AES algorithm")
 
     monkeypatch.setattr(PdfReader, "decrypt", missing_backend)
+    data = encrypt_pdf(build_pdf(SMALL), user_password="")
 
     with pytest.raises(IngestRefused) as refused:
-        _ingest_pdf(encrypt_pdf(build_pdf(SMALL), user_password=""))
+        ingest(data, "strategy.pdf", "application/pdf", max_bytes=MAX, pdf_extractor="pypdf")
 
     assert refused.value.reason is RefusalReason.ENCRYPTED
     assert "new PDF" in refused.value.message
