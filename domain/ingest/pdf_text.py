@@ -1,6 +1,6 @@
 """A PDF's text lines per page, outline and title, read with PDFium or pypdf.
 
-PDFium (pypdfium2, compiled) is the default: it extracts text 4 to 13 times faster than
+PDFium (pypdfium2, compiled) is the default: it extracts text 4 to 17 times faster than
 pypdf (docs/benchmarks.md), orders a line's words by position, undoes ligatures ("ﬁ")
 and marks a hyphen it sees at a line end, joining the two lines. pypdf (pure Python,
 the reader before) stays selectable with `PDF_EXTRACTOR=pypdf`, a fallback for a file
