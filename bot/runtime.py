@@ -138,15 +138,10 @@ async def open_runtime(settings: Settings, *, local: bool = False) -> AsyncItera
     observers = None if local else _metrics_observers()
     store = EventStore(pool, observer=observers[0] if observers else None)
     jobs = JobQueue(pool, lease=timedelta(seconds=settings.job_lease_seconds))
-    analyse: Analyse = partial(
-        read_and_review_in_worker,
-        max_bytes=settings.max_upload_bytes,
-        pdf_extractor=settings.pdf_extractor,
-    )
+    reading = {"max_bytes": settings.max_upload_bytes, "pdf_extractor": settings.pdf_extractor}
+    analyse: Analyse = partial(read_and_review_in_worker, **reading)
     if local:
-        analyse = _in_process_when_small(
-            analyse, partial(read_and_review, max_bytes=settings.max_upload_bytes)
-        )
+        analyse = _in_process_when_small(analyse, partial(read_and_review, **reading))
     ai_observer = observers[1] if observers else None
     ai = ai_services(settings, ai_observer)
     try:
