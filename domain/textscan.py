@@ -13,16 +13,19 @@ never change a match, only the time taken; a pattern that cannot be read is run 
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import re
 from collections.abc import Iterable, Iterator
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 # The parse tree is the one `re.compile` itself builds. The modules are private, so any
 # failure to read a tree means "no shortcut", which is slow but never wrong.
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
+
+import ahocorasick
 
 # Under IGNORECASE Python's re matches these with an ASCII letter although str.lower() does
 # not map them to it (and "İ" lowers to two characters). Mapping them first keeps `fold`
@@ -39,10 +42,11 @@ _CATEGORIES = {
     sre.CATEGORY_WORD: re.compile(r"\w"),
     sre.CATEGORY_NOT_WORD: re.compile(r"\W"),
 }
+# Stretches fewer characters apart than this are matched as one range: a regex call costs
+# about as much as scanning this many characters.
+_GAP = 200
 # Anchors that see the end of the string, which a stretch would move.
 _END_ANCHORS = (sre.AT_END, sre.AT_END_LINE, sre.AT_END_STRING)
-
-_TOKEN = re.compile(r"[a-z0-9]+")
 
 Needles = frozenset[str]
 
@@ -52,24 +56,96 @@ def fold(text: str) -> str:
     return text.translate(_EXOTIC_CASE).lower()
 
 
+class NeedleIndex:
+    """Where needles occur in one folded text, each list sorted. A `NeedleSet` fills in all
+    of its needles in one pass; any other needle is looked up with `str.find` the first time
+    it is asked for, so a check never waits on a scan per question."""
+
+    def __init__(self, folded: str, found: dict[str, list[int]] | None = None) -> None:
+        self.folded = folded
+        self._found = {} if found is None else found
+
+    def positions(self, word: str) -> list[int]:
+        """Every start of `word` in the text, overlapping ones included."""
+        found = self._found.get(word)
+        if found is None:
+            found = []
+            position = self.folded.find(word)
+            while position != -1:
+                found.append(position)
+                position = self.folded.find(word, position + 1)
+            self._found[word] = found
+        return found
+
+
+class NeedleSet:
+    """The needles of every pattern a family of checks declares, matched together: one
+    Aho-Corasick pass over a document finds all of them, where looking for each on its own
+    would scan the document once per needle. Declaring is only about speed: a pattern left
+    out is screened just the same, at the cost of its own scans."""
+
+    def __init__(self) -> None:
+        self._words: set[str] = set()
+        self._automaton: ahocorasick.Automaton | None = None
+
+    def add(self, *patterns: re.Pattern[str]) -> None:
+        for pattern in patterns:
+            new = (needles(pattern) or frozenset()) - self._words
+            if new:
+                self._words |= new
+                self._automaton = None
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._words
+
+    def index(self, folded: str) -> NeedleIndex:
+        """The index of `folded` with every declared needle already found."""
+        found: dict[str, list[int]] = {word: [] for word in self._words}
+        if found:
+            for end, word in self._built().iter(folded):
+                found[word].append(end + 1 - len(word))
+        return NeedleIndex(folded, found)
+
+    def _built(self) -> ahocorasick.Automaton:
+        if self._automaton is None:
+            automaton = ahocorasick.Automaton()
+            for word in self._words:
+                automaton.add_word(word, word)
+            automaton.make_automaton()
+            self._automaton = automaton
+        return self._automaton
+
+
 class Haystack:
-    """A text prepared for screened matching: folded once, with its vocabulary, so a needle
-    the text lacks costs a lookup in the (much shorter) vocabulary instead of a full scan."""
+    """A text prepared for screened matching: folded once, with an index of where needles
+    occur. The index may be a whole document's, with this text at `offset` in it (a section),
+    so one pass over the document serves every section."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(
+        self,
+        text: str,
+        folded: str | None = None,
+        index: NeedleIndex | None = None,
+        offset: int = 0,
+    ) -> None:
         self.text = text
-        self.folded = fold(text)
+        self.folded = fold(text) if folded is None else folded
+        self.index = NeedleIndex(self.folded) if index is None else index
+        self._offset = offset
+        self._first: dict[re.Pattern[str], re.Match[str] | None] = {}
 
-    @cached_property
-    def _vocabulary(self) -> str:
-        return "\n".join(set(_TOKEN.findall(self.folded)))
+    def occurrences(self, word: str) -> tuple[list[int], int, int]:
+        """The index's positions of `word` and the bounds of those that lie wholly in this
+        text (positions are the index's, so subtract `offset` for this text's)."""
+        positions = self.index.positions(word)
+        low = bisect.bisect_left(positions, self._offset)
+        high = bisect.bisect_right(positions, self._offset + len(self.text) - len(word))
+        return positions, low, high
 
     def has(self, word: str) -> bool:
         """Whether the folded text contains `word`."""
-        # A word of letters and digits only lies inside one token of the text.
-        if _TOKEN.fullmatch(word) and word not in self._vocabulary:
-            return False
-        return word in self.folded
+        _, low, high = self.occurrences(word)
+        return low < high
 
     def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
         """`pattern.finditer(self.text)`, running the regex only on the stretches of text
@@ -79,25 +155,39 @@ class Haystack:
         if words is None or separator is None:
             yield from pattern.finditer(self.text)
             return
-        folded = self.folded
-        # The next occurrence of each needle; the smallest starts the next stretch.
-        upcoming = [(folded.find(word), word) for word in words if self.has(word)]
+        folded, offset = self.folded, self._offset
+        found = [self.occurrences(word) for word in words]
+        # The next occurrence of each needle (position, which needle, where in its list);
+        # the smallest starts the next stretch.
+        upcoming = [
+            (positions[low] - offset, which, low)
+            for which, (positions, low, high) in enumerate(found)
+            if low < high
+        ]
         heapq.heapify(upcoming)
         while upcoming:
-            position = upcoming[0][0]
-            start = folded.rfind(separator, 0, position) + 1
-            end = folded.find(separator, position)
-            end = len(folded) if end == -1 else end
+            end = upcoming[0][0]
+            start = folded.rfind(separator, 0, end) + 1
+            # Stretches close together are matched in one call: a match lies in one stretch
+            # whatever the range, and a stretch without a needle holds none.
+            while upcoming and upcoming[0][0] < end + _GAP:
+                end = folded.find(separator, upcoming[0][0])
+                end = len(folded) if end == -1 else end
+                while upcoming and upcoming[0][0] < end:
+                    _, which, low = heapq.heappop(upcoming)
+                    positions, _, high = found[which]
+                    low = bisect.bisect_left(positions, end + offset, low, high)
+                    if low < high:
+                        heapq.heappush(upcoming, (positions[low] - offset, which, low))
             yield from pattern.finditer(self.text, start, end)
-            while upcoming and upcoming[0][0] < end:
-                word = heapq.heappop(upcoming)[1]
-                position = folded.find(word, end)
-                if position != -1:
-                    heapq.heappush(upcoming, (position, word))
 
     def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
-        """`pattern.search(self.text)`, by way of `finditer`."""
-        return next(self.finditer(pattern), None)
+        """`pattern.search(self.text)`, by way of `finditer`. Remembered: checks ask the same
+        whole-document question once per candidate, and a pattern the text lacks costs a
+        scan each time."""
+        if pattern not in self._first:
+            self._first[pattern] = next(self.finditer(pattern), None)
+        return self._first[pattern]
 
 
 def may_match(pattern: re.Pattern[str], folded: str) -> bool:

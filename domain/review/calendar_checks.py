@@ -12,6 +12,7 @@ from domain.review.checklist import EXCHANGES, RULES_BY_ID
 from domain.review.context import Context
 from domain.review.coverage import is_covered
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.text import Span, clause, flexible, quote_span
 
 _I = re.IGNORECASE
@@ -101,6 +102,10 @@ _TENOR = re.compile(
 _COUNTED_IN_SENTENCE = re.compile(
     r"\b\d+\s+(?:[A-Z][\w&]*\s+)?(?:trading|business|exchange|calendar)\s+days\b|"
     r"\b(?:[A-Z][\w&]*\s+)?(?:trading\s+)?sessions\b[^.\n]{0,20}\d|\d+\s+(?:[A-Z][\w&]*\s+)?sessions\b"
+)
+
+screened(
+    _PERIOD, _MONTH_END, _ROLL, *_REGION_PATTERNS, _ALIGNMENT, _DAY_CONVENTION, _COUNTED_ANYWHERE
 )
 
 

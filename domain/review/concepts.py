@@ -120,21 +120,15 @@ def _alternative_matches(alternative: tuple[_Group, ...], context: Context) -> b
     """One search of the first group over each section, then the rest on the sentences it
     lands in: long documents cost a scan per alternative, not a search per sentence."""
     first, rest = alternative[0], alternative[1:]
-    for section in context.sections:
-        text = section.section.text
-        if first.pattern is None:
-            candidates = list(section.sentences)
-        else:
-            seen: set[int] = set()
-            candidates = []
-            for match in first.pattern.finditer(text):
-                sentence = section.sentence_at(match.start())
-                if sentence.start not in seen:
-                    seen.add(sentence.start)
-                    candidates.append(sentence)
-        # Sentences found by the first group's own pattern need only the other groups.
-        needed = rest if first.pattern is not None else alternative
-        for sentence in candidates:
-            if all(group.matches(sentence.text) for group in needed):
+    if first.pattern is None:
+        candidates = (s for section in context.sections for s in section.sentences)
+        return any(all(group.matches(s.text) for group in alternative) for s in candidates)
+    # Sentences found by the first group's own pattern need only the other groups.
+    seen: set[tuple[int, int]] = set()
+    for index, match in context.matches(first.pattern):
+        sentence = context.sections[index].sentence_at(match.start())
+        if (index, sentence.start) not in seen:
+            seen.add((index, sentence.start))
+            if all(group.matches(sentence.text) for group in rest):
                 return True
     return False

@@ -5,13 +5,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from domain.ir import DocumentIR, Section
 from domain.review.doctype import DocumentKind, classify
-from domain.review.screen import Haystack, needles
+from domain.review.screen import SCREENED, Haystack, fold, needles
 from domain.review.text import SectionText, Span, has_number
 
 _BACKGROUND = re.compile(
@@ -50,7 +50,10 @@ def content_words(text: str) -> set[str]:
 class Context:
     ir: DocumentIR
     kind: DocumentKind = field(init=False)
-    _word_sections: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False)
+    _holding: dict[frozenset[str], list[int]] = field(default_factory=dict, init=False, repr=False)
+    _word_sentences: dict[str, list[tuple[int, int]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.kind = classify(self.ir.title, self.document)
@@ -61,62 +64,107 @@ class Context:
 
     @cached_property
     def document(self) -> Haystack:
-        """The whole text (headings included), for whole-document searches."""
-        return Haystack(self.text)
+        """The whole text (headings included), for whole-document searches; its index of
+        needles, built in one pass, also serves every section."""
+        folded = fold(self.text)
+        return Haystack(self.text, folded, SCREENED.index(folded))
 
     @cached_property
     def sections(self) -> list[SectionText]:
         return [SectionText(section) for section in self.ir.sections]
 
     @cached_property
-    def _joined(self) -> tuple[str, list[int]]:
-        """Every section's folded text, joined, and where each starts: one `find` per needle
-        walks the whole document."""
+    def _bodies(self) -> list[int]:
+        """Where each section's text starts in `text` (after its heading line)."""
         starts, offset = [], 0
-        for section in self.sections:
-            starts.append(offset)
-            offset += len(section.folded) + 1
-        return "\n".join(section.folded for section in self.sections), starts
+        for section in self.ir.sections:
+            starts.append(offset + len(section.label) + 1)
+            offset = starts[-1] + len(section.text) + 2
+        return starts
 
-    def _sections_with(self, word: str) -> list[int]:
-        """Indexes of the sections whose folded text contains `word`; checks share words."""
-        found = self._word_sections.get(word)
-        if found is None:
-            joined, starts = self._joined
-            found = []
-            position = joined.find(word) if self.document.has(word) else -1
-            while position != -1:
-                found.append(bisect.bisect_right(starts, position) - 1)
-                following = starts[found[-1] + 1] if found[-1] + 1 < len(starts) else len(joined)
-                position = joined.find(word, following)
-            self._word_sections[word] = found
-        return found
+    @cached_property
+    def haystacks(self) -> list[Haystack]:
+        """Each section's text, screened with the document's index."""
+        index = self.document.index
+        return [
+            Haystack(section.section.text, section.folded, index, start)
+            for section, start in zip(self.sections, self._bodies, strict=True)
+        ]
 
     def screen(self, *patterns: re.Pattern[str]) -> Iterator[tuple[Span, list[re.Pattern[str]]]]:
         """Each sentence one of `patterns` may match, in document order, with those of
         `patterns` (in the order given) that may match it. No pattern matches a sentence it
-        is not listed with, so a check can skip the rest without changing a result."""
-        owners: dict[str, set[re.Pattern[str]]] = defaultdict(set)
-        always: set[re.Pattern[str]] = set()
+        is not listed with, so a check can skip the rest without changing a result.
+
+        A sentence may match a pattern only if it holds one of its needles; the document's
+        index lists where each needle occurs, so the cost is one lookup per occurrence."""
+        hits: dict[tuple[int, int], set[re.Pattern[str]]] = defaultdict(set)
         for pattern in patterns:
-            words = needles(pattern)
-            if words is None:
-                always.add(pattern)
-            for word in words or ():
-                owners[word].add(pattern)
-        hits: dict[int, list[str]] = defaultdict(list)
-        for word in owners:
-            for index in self._sections_with(word):
-                hits[index].append(word)
-        for index in range(len(self.sections)) if always else sorted(hits):
-            section, words = self.sections[index], hits.get(index, [])
-            for sentence in section.sentences:
-                possible = set(always)
-                for word in words:
-                    if section.folded.find(word, sentence.start, sentence.end) != -1:
-                        possible |= owners[word]
-                if possible:
-                    yield sentence, [pattern for pattern in patterns if pattern in possible]
+            for word in needles(pattern) or ():
+                for where in self._sentences_with(word):
+                    hits[where].add(pattern)
+        always = {pattern for pattern in patterns if needles(pattern) is None}
+        places = (
+            [(i, n) for i, text in enumerate(self.sections) for n in range(len(text.sentences))]
+            if always
+            else sorted(hits)
+        )
+        order = {pattern: position for position, pattern in enumerate(patterns)}
+        for index, number in places:
+            possible = always | hits.get((index, number), set())
+            sentence = self.sections[index].sentences[number]
+            yield sentence, sorted(possible, key=order.__getitem__)
+
+    def matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str]]]:
+        """Each match of `pattern` in each section's text, with the section's index, in
+        document order: the sections without a needle are never visited."""
+        words = needles(pattern)
+        if words is None:
+            indexes: Iterable[int] = range(len(self.sections))
+        else:
+            indexes = sorted({index for word in words for index in self._sections_with(word)})
+        for index in indexes:
+            for match in self.haystacks[index].finditer(pattern):
+                yield index, match
+
+    def _sections_with(self, word: str) -> set[int]:
+        """The sections whose text holds `word`."""
+        found = set()
+        for position in self.document.index.positions(word):
+            located = self._locate(position, len(word))
+            if located is not None:
+                found.add(located[0])
+        return found
+
+    def _locate(self, position: int, length: int) -> tuple[int, int] | None:
+        """The section holding `length` characters at `position` of `text`, and the offset
+        in its text; None when they are not all in one section's text."""
+        index = bisect.bisect_right(self._bodies, position) - 1
+        if index < 0:
+            return None
+        offset = position - self._bodies[index]
+        if offset + length > len(self.sections[index].section.text):
+            return None
+        return index, offset
+
+    def _sentences_with(self, word: str) -> list[tuple[int, int]]:
+        """(section, sentence) of each sentence holding `word`, in document order; checks share
+        words, so each is worked out once."""
+        found = self._word_sentences.get(word)
+        if found is None:
+            found = []
+            for position in self.document.index.positions(word):
+                located = self._locate(position, len(word))
+                if located is None:
+                    continue
+                index, offset = located
+                section = self.sections[index]
+                number = bisect.bisect_right(section.starts, offset) - 1
+                inside = number >= 0 and offset + len(word) <= section.sentences[number].end
+                if inside and (not found or found[-1] != (index, number)):
+                    found.append((index, number))
+            self._word_sentences[word] = found
+        return found
 
     def sentences_for(self, *patterns: re.Pattern[str]) -> Iterator[Span]:
         """The sentences `screen` lists for `patterns`."""
@@ -159,29 +207,35 @@ class Context:
         return entries
 
     @cached_property
-    def _quantified_index(self) -> dict[str, list[int]]:
-        index: dict[str, list[int]] = defaultdict(list)
+    def _quantified_index(self) -> dict[str, set[int]]:
+        index: dict[str, set[int]] = defaultdict(set)
         for position, (_, words) in enumerate(self._quantified):
             for word in words:
-                index[word].append(position)
+                index[word].add(position)
         return index
 
     def quantified_elsewhere(self, required: set[str], optional: set[str], exclude: Span) -> bool:
         """Whether another sentence, table row or parameter gives this quantity a number:
         it must contain every `required` word and, if any are given, one `optional` word."""
-        required = {word for word in required if word}
-        if not required:
+        wanted = frozenset(word for word in required if word)
+        if not wanted:
             return False
-        candidates: set[int] | None = None
-        for word in required:
-            hits = set(self._quantified_index.get(word, ()))
-            candidates = hits if candidates is None else candidates & hits
-            if not candidates:
-                return False
-        for position in sorted(candidates or ()):
-            span, words = self._quantified[position]
-            if span is not None and span.overlaps(exclude):
-                continue
-            if not optional or words & optional:
+        if not optional:
+            return self._quantified_outside(wanted, exclude)
+        return any(self._quantified_outside(wanted | {word}, exclude) for word in optional)
+
+    def _quantified_outside(self, words: frozenset[str], exclude: Span) -> bool:
+        """Entries holding every one of `words` are found once per set of words; only those
+        overlapping `exclude` (its own sentence) are skipped, so a repeated question costs a
+        lookup, not a scan of every entry that shares a word."""
+        holding = self._holding.get(words)
+        if holding is None:
+            index = self._quantified_index
+            sets = sorted((index.get(word, set()) for word in words), key=len)
+            holding = sorted(sets[0].intersection(*sets[1:]))
+            self._holding[words] = holding
+        for position in holding:
+            span = self._quantified[position][0]
+            if span is None or not span.overlaps(exclude):
                 return True
         return False

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from domain.review.context import Context, content_words
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.terms import words
 from domain.review.text import Span, clause, normalise, quote_span
 from domain.review.vague import role
@@ -364,6 +365,8 @@ _MEASURES = re.compile(
     r"spread|drawdown|carry|reversal|breakout|range|liquidity|volume|ADV)\b",
     _I,
 )
+
+screened(_FREQUENCY, _SCHEME, _WINDOW)
 
 
 def review_windows(context: Context) -> Iterator[Draft]:

@@ -17,6 +17,7 @@ from domain.review.context import Context
 from domain.review.doctype import absence_severity, applies
 from domain.review.draft import Draft
 from domain.review.rules import Area, RedFlag, Rule
+from domain.review.screen import screened
 from domain.review.text import flexible, quote_span
 
 _FLAGS = re.IGNORECASE
@@ -73,6 +74,19 @@ _RESEARCH_ELSEWHERE = re.compile(
     r"\b(?:backtest|research|validation) (?:report|note|paper|document|study)\b|"
     r"\bmodel validation\b|\bvalidated by\b|\bindependent(?:ly)? validat\w+",
     re.IGNORECASE,
+)
+
+
+screened(
+    _RESEARCH_ELSEWHERE,
+    *(p for rule in RULES for p in (_compiled(rule).covers, _compiled(rule).required_if) if p),
+    *(
+        _pattern(p)
+        for rule in RULES
+        for flag in rule.red_flags
+        for p in (flag.pattern, flag.unless_document)
+        if p
+    ),
 )
 
 

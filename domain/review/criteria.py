@@ -17,6 +17,7 @@ from domain.findings import Category, Severity
 from domain.review.checklist import lexicon
 from domain.review.context import Context, content_words
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.terms import alternation
 from domain.review.text import Span, clause, has_number, quote_span
 from domain.review.vague import role, subject
@@ -271,6 +272,11 @@ _RULE_WORDS = re.compile(
     r"exclud\w*|scal\w*|siz\w*|divid\w*|weight\w*|must|minimum|maximum)\b",
     _I,
 )
+_CRITERIA = (
+    _JUDGEMENT, _BOUND, _TERM_OF_ART, _CONTROL, _ACTION, _MONITORED, _INVOLVED, _WINDOWLESS,
+    _DISCRETION, _PREDICATE, _CUSTOMARY,
+)  # fmt: skip
+screened(*_CRITERIA, _MEASURE, _NEUTRAL_PINNED, _SIZE_PINNED, _WINDOW_STATED)
 
 
 def review_measures(context: Context) -> Iterator[Draft]:
@@ -299,12 +305,8 @@ def review_measures(context: Context) -> Iterator[Draft]:
 
 
 def review_criteria(context: Context) -> Iterator[Draft]:
-    patterns = (
-        _JUDGEMENT, _BOUND, _TERM_OF_ART, _CONTROL, _ACTION, _MONITORED, _INVOLVED, _WINDOWLESS,
-        _DISCRETION, _PREDICATE, _CUSTOMARY,
-    )  # fmt: skip
     terms_pinned = _pinned_terms(context)
-    for sentence, possible in context.screen(*patterns):
+    for sentence, possible in context.screen(*_CRITERIA):
         section_role = role(context, sentence.section)
         if section_role == "background":
             # Prose may introduce a term of art, but it is not where rules are stated.

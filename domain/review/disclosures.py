@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from domain.findings import Category, Severity
 from domain.review.context import Context
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.text import Span, quote_span
 
 _I = re.IGNORECASE
@@ -234,6 +235,13 @@ _VALIDATED = re.compile(
 
 
 _RISK_SECTION = re.compile(r"\brisks?\b|\bdisclosures?\b|\bdisclaimer\b|\bwarnings?\b", _I)
+
+screened(
+    *(need.trigger for need in RISK_NEEDS + INSTRUMENT_NEEDS),
+    *(need.answered for need in RISK_NEEDS + INSTRUMENT_NEEDS),
+    _MODEL,
+    _VALIDATED,
+)
 
 
 def review_disclosures(context: Context) -> Iterator[Draft]:

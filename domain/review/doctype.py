@@ -28,7 +28,7 @@ from typing import Literal
 
 from domain.findings import SEVERITIES, Severity
 from domain.review.rules import Scope
-from domain.review.screen import Haystack
+from domain.review.screen import Haystack, screened
 
 DocumentKind = Literal["live", "strategy", "index", "research", "model", "product"]
 
@@ -94,6 +94,14 @@ _PRODUCT_MARKERS = _markers(
     r"\b(?:subscription|licen[cs]ing|pricing plans?|request a demo|contact us|free trial)\b",
     r"\bkey features\b|\bfeatures include\b|\bwe offer\b",
     r"\b(?:dashboard|web interface|REST API|SDK)\b",
+)
+screened(
+    _LIVE_OUT_OF_SCOPE,
+    *_PRODUCTION_MARKERS,
+    *_EXECUTION_MARKERS,
+    *_RESEARCH_MARKERS,
+    *_MODEL_MARKERS,
+    *_PRODUCT_MARKERS,
 )
 
 # Steps lower than the checklist severity for a missing item, or None where the item is not

@@ -11,6 +11,7 @@ from domain.findings import Severity
 from domain.ir import Formula
 from domain.review.context import Context
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.text import Span, focused, is_verbatim, normalise
 
 _FUNCTIONS = frozenset(
@@ -54,6 +55,8 @@ _PRICE_TYPE = re.compile(
     r"\bofficial\b",
     re.IGNORECASE,
 )
+
+screened(_ZERO_GUARD, _ROUNDING, _PRICE_TYPE)
 
 
 def _key(name: str) -> str:

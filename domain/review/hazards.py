@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from domain.findings import Category, Severity
 from domain.review.context import Context
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.text import quote_span
 
 _I = re.IGNORECASE
@@ -150,6 +151,8 @@ HAZARDS = (
         severity="high",
     ),
 )
+
+screened(*(hazard.pattern for hazard in HAZARDS))
 
 
 def review_hazards(context: Context) -> Iterator[Draft]:

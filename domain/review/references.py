@@ -11,7 +11,7 @@ from domain.ir import CrossReference, DocumentIR
 from domain.review.checklist import VENDORS
 from domain.review.context import Context
 from domain.review.draft import Draft
-from domain.review.screen import Haystack
+from domain.review.screen import Haystack, screened
 from domain.review.text import Span, normalise, quote_span
 
 _REFERENCE = re.compile(
@@ -39,6 +39,8 @@ _CAPTION_LINE = re.compile(
     r"[\dA-Z][\w.]*\s*[:.–—-][^\n]*",
     re.MULTILINE,
 )
+
+screened(_REFERENCE)
 
 
 @dataclass(frozen=True, slots=True)

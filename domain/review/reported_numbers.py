@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from domain.review.context import Context
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.text import Span, normalise, quote_span
 
 _I = re.IGNORECASE
@@ -254,6 +255,8 @@ _ROLE = {"in-sample": "training", "insample": "training", "in sample": "training
          "out of sample": "test", "outofsample": "test", "test": "test", "testing": "test",
          "validation": "validation", "holdout": "test", "hold-out": "test", "hold out": "test",
          "backtest": "backtest", "backtesting": "backtest", "sample": "backtest"}  # fmt: skip
+
+screened(_METRIC, _PERIOD)
 
 
 def _periods(context: Context) -> Iterator[Draft]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from domain.review.context import Context
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.text import Span
 
 _I = re.IGNORECASE
@@ -39,6 +40,8 @@ _HOLIDAYS = re.compile(
     r"\bcommon (?:trading|business) days?\b|\bunion of\b|\bintersection of\b|\bforward[- ]fill\w*",
     _I,
 )
+
+screened(_SCHEDULE, _TIME_OF_DAY, _MARKETS, _DAY_WINDOW, _HOLIDAYS)
 
 
 def review_schedules(context: Context) -> Iterator[Draft]:

@@ -16,6 +16,7 @@ from domain.findings import Category, Severity
 from domain.review.checklist import lexicon
 from domain.review.context import Context, content_words
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.terms import alternation, words
 from domain.review.text import Span, quote_span
 from domain.review.vague import role
@@ -68,6 +69,8 @@ _DESCRIBED = re.compile(
     r"calculated|estimated|described|specified|documented)\b.{0,80}(?:\d|=|Section|Appendix)",
     _I | re.S,
 )
+
+screened(_PHRASE)
 
 
 def review_sources(context: Context) -> Iterator[Draft]:

@@ -3,6 +3,7 @@ emit a quote that is not in the document."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass
@@ -159,10 +160,17 @@ class SectionText:
         """The text as `screen` searches it, offset for offset."""
         return fold(self.section.text)
 
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each sentence starts, for looking sentences up by offset."""
+        return [span.start for span in self.sentences]
+
     def sentence_at(self, offset: int) -> Span:
-        for span in self.sentences:
-            if span.start <= offset < span.end:
-                return span
+        """Sentences are ordered and disjoint, so the only candidate is the last one starting
+        at or before `offset`: a lookup per match stays logarithmic in a long section."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        if index >= 0 and offset < self.sentences[index].end:
+            return self.sentences[index]
         return Span(self.section, offset, offset)
 
 

@@ -14,6 +14,7 @@ from domain.ir import Section
 from domain.review.checklist import VENDORS
 from domain.review.context import Context, content_words
 from domain.review.draft import Draft
+from domain.review.screen import screened
 from domain.review.text import Span, clause, flexible, has_number, quote_span
 
 Kind = Literal["threshold", "frequency", "soft", "cost", "practice"]
@@ -459,6 +460,8 @@ _PROPER_NAME = re.compile(
     r"€STR|ESTR|EURIBOR|SARON|Treasury|T-bills?|USD|EUR|GBP|JPY|CHF)\b|"
     r"(?-i:[A-Z][\w&.]*(?:\s+[A-Z0-9][\w&.]*)*\s+(?:Index|Indices|Rate|Benchmark))"
 )
+
+screened(*_BY_PATTERN, _SCHEDULE_STATED, _COMPARATOR, _REFERENT)
 
 
 def review_unnamed_referents(context: Context) -> Iterator[Draft]:
