@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from domain.operations import JobRow
 
 T = TypeVar("T")
+EXIT_UNAVAILABLE = 75
+"""EX_TEMPFAIL: the configuration is fine but the database cannot be reached; a
+supervisor may retry (exit 2, a configuration to fix, is not worth retrying)."""
 # Names a local file's document the same way on every run, so a re-run is a re-review.
 CLI_NAMESPACE = uuid.UUID("4f2b8a55-0c1e-4a8e-9a3e-6a1f6d2f7c10")
 
@@ -110,7 +113,7 @@ def _run(work: Callable[[Settings], Awaitable[T]]) -> T:
     except SettingsError as error:
         for line in error.lines():
             _error_line(line)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_UNAVAILABLE if error.temporary else 2) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as error:

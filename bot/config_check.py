@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from bot.logs import MASK
 from bot.runtime import all_migrations, database_connection, database_dsn
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, masked_url
 from domain.ai.providers import build_providers
 from eventstore.database import server_of
 from eventstore.migrate import pending_migrations
@@ -39,12 +39,12 @@ def effective_settings(settings: Settings) -> list[Setting]:
         value = getattr(settings, field)
         if isinstance(value, SecretStr):
             shown = MASK
-        elif field == "database_url":
-            shown = settings.masked_database_url() or "unset (embedded PostgreSQL)"
+        elif field == "database_url" and value is None:
+            shown = "unset (embedded PostgreSQL)"
         elif value is None:
             shown = "unset"
         else:
-            shown = str(value)
+            shown = masked_url(str(value)) if field.endswith("_url") else str(value)
         rows.append(Setting(field.upper(), shown, field in settings.model_fields_set))
     return rows
 

@@ -9,6 +9,7 @@ are masked wherever they appear, also inside exception messages.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from typing import Any
 
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
-from structlog.typing import EventDict, Processor, WrappedLogger
+from structlog.typing import Processor, WrappedLogger
 
 MASK = "***"
 OWN_PACKAGES = ("bot", "domain", "eventstore")
@@ -24,27 +25,23 @@ _LEVELS = logging.getLevelNamesMapping()
 
 
 class SecretMasker:
-    """Replaces each configured secret by `MASK` in every string of a log entry."""
+    """Replaces each configured secret by `MASK` in a rendered log line (the last step,
+    so values turned into text late, such as exceptions or objects, are covered too)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        # Longest first, so a secret that contains another is masked whole.
-        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        # Also as JSON writes them (quotes and backslashes escaped). Longest first, so a
+        # secret that contains another is masked whole. Shorter than 4 characters would
+        # mask ordinary words; such a secret is too weak to be worth hiding anyway.
+        variants = {json.dumps(s)[1:-1] for s in secrets} | set(secrets)
+        self.secrets = sorted((s for s in variants if len(s) >= 4), key=len, reverse=True)
 
-    def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
-        if not self.secrets:
-            return event_dict
-        return {key: self.mask(value) for key, value in event_dict.items()}
+    def __call__(self, _logger: WrappedLogger, _method: str, line: str) -> str:
+        return self.mask(line)
 
-    def mask(self, value: Any) -> Any:
-        if isinstance(value, str):
-            for secret in self.secrets:
-                value = value.replace(secret, MASK)
-            return value
-        if isinstance(value, dict):
-            return {key: self.mask(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.mask(item) for item in value]
-        return value
+    def mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
 
 
 class StderrHandler(logging.StreamHandler):
@@ -72,15 +69,14 @@ def configure_logging(level: str, fmt: str, *, secrets: Iterable[str] = ()) -> N
     if fmt == "json":
         rendering += [
             structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
-            SecretMasker(secrets),
             structlog.processors.JSONRenderer(),
         ]
     else:
         rendering += [
             structlog.processors.format_exc_info,
-            SecretMasker(secrets),
             structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
         ]
+    rendering.append(SecretMasker(secrets))
     formatter = structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processors=rendering)
     handler = StderrHandler()
     handler.setFormatter(formatter)

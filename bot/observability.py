@@ -69,6 +69,11 @@ def job_failed(job: Job) -> None:
     metrics.ERRORS.labels(component="worker").inc()
 
 
+def claim_failed() -> None:
+    """`JobWorker(on_claim_failed=)`: the queue could not be read; the worker retries."""
+    metrics.ERRORS.labels(component="worker").inc()
+
+
 def projector_failed(projection: str) -> None:
     """`Projector.run_forever(on_error=)`: a batch raised and is retried at the next poll."""
     metrics.ERRORS.labels(component="projector").inc()

@@ -111,7 +111,7 @@ async def database_connection(settings: Settings, dsn: str) -> asyncpg.Connectio
         return await connect(dsn, retry_seconds=settings.db_connect_seconds)
     except DatabaseUnavailable as error:
         variable = "DATABASE_URL" if settings.database_url else "DOCSENSE_DATA_DIR (embedded)"
-        raise SettingsError([f"{variable}: {error}"]) from None
+        raise SettingsError([f"{variable}: {error}"], temporary=error.transient) from None
 
 
 def _in_process_when_small(in_worker: Analyse, in_process: Callable[..., Any]) -> Analyse:

@@ -30,7 +30,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import metrics
-from bot.observability import job_failed, job_finished, projector_failed
+from bot.observability import claim_failed, job_failed, job_finished, projector_failed
 from bot.runtime import Runtime
 from bot.settings import Settings, SettingsError
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
@@ -139,6 +139,7 @@ class Server:
             wake=listener.wake_event(JOBS_CHANNEL),
             on_finished=job_finished,
             on_failed=job_failed,
+            on_claim_failed=claim_failed,
             grace_seconds=JOB_GRACE_SECONDS,
         )
         self._worker_task = asyncio.create_task(self.worker.run())
@@ -189,12 +190,16 @@ class Server:
             await self._worker_task
         for task in self._tasks:
             task.cancel()
-        # A cancelled projector may be waiting on the server; never let it hold the exit.
-        _, stuck = await asyncio.wait(self._tasks, timeout=SHUTDOWN_GRACE_SECONDS)
-        if stuck:
-            log.warning("serve.tasks_unfinished", count=len(stuck))
+        if self._tasks:
+            # A cancelled projector may be waiting on the server; never let it hold the exit.
+            _, stuck = await asyncio.wait(self._tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+            if stuck:
+                log.warning("serve.tasks_unfinished", count=len(stuck))
         for cleanup in reversed(self._cleanups):
-            await cleanup()
+            try:
+                await cleanup()
+            except Exception as error:  # one failed close must not leave the rest open
+                log.warning("serve.cleanup_failed", kind=type(error).__name__)
         if self._started:
             log.info("serve.stopped")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,7 +27,10 @@ PROVIDER_KEYS = {
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    # An empty variable (`SLACK_APP_TOKEN=` in an env file) means unset, not "".
+    model_config = SettingsConfigDict(
+        env_prefix="", case_sensitive=False, extra="ignore", env_ignore_empty=True
+    )
 
     slack_bot_token: SecretStr | None = Field(
         None, description="Bot token (xoxb-...); needed by `docsense serve`."
@@ -114,10 +117,11 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in ("postgres", "postgresql"):
             raise ValueError("expected a URL such as postgresql://user:password@host:5432/db")
-        try:
-            parts.port  # noqa: B018 - parsing the port is the check
-        except ValueError:
-            raise ValueError("the port of the URL is not a number from 0 to 65535") from None
+        # libpq URLs may list several hosts (`h1:5432,h2:5432`); check every port.
+        for host in parts.netloc.rpartition("@")[2].split(","):
+            port = host.rpartition("]")[2].rpartition(":")[2] if ":" in host else ""
+            if port and not (port.isdigit() and int(port) <= 65535):
+                raise ValueError(f"the port {port!r} is not a number from 0 to 65535")
         return value
 
     @field_validator("ai_prices")
@@ -134,7 +138,8 @@ class Settings(BaseSettings):
                 f"DB_POOL_MIN_SIZE: {self.db_pool_min_size} is more than DB_POOL_MAX_SIZE "
                 f"({self.db_pool_max_size}); expected at most the maximum"
             )
-        if self.port != 0 and self.port == self.metrics_port:
+        http_mode = self.slack_app_token is None  # Socket Mode listens on no PORT
+        if http_mode and self.port != 0 and self.port == self.metrics_port:
             found.append(
                 f"METRICS_PORT: {self.metrics_port} is also PORT; expected a port of its own "
                 "(the sidecar never shares a door with Slack traffic)"
@@ -168,19 +173,19 @@ class Settings(BaseSettings):
             )
             if value is not None
         ]
-        if self.database_url and (password := urlsplit(self.database_url).password):
-            secrets.append(password)
+        for url in self._urls():
+            secrets += url_passwords(url)
         return secrets
 
-    def masked_database_url(self) -> str | None:
-        """DATABASE_URL fit to print: the password replaced."""
-        if self.database_url is None:
-            return None
-        parts = urlsplit(self.database_url)
-        if parts.password is None:
-            return self.database_url
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-        return parts._replace(netloc=netloc).geturl()
+    def _urls(self) -> list[str]:
+        urls = (
+            self.database_url,
+            self.slack_api_url,
+            self.anthropic_base_url,
+            self.openai_base_url,
+            self.gemini_base_url,
+        )
+        return [url for url in urls if url]
 
     @property
     def max_upload_bytes(self) -> int:
@@ -223,12 +228,29 @@ class Settings(BaseSettings):
             raise SettingsError([f"{name}: must be set for serve" for name in missing])
 
 
+def url_passwords(url: str) -> list[str]:
+    """Passwords a URL carries, as written and as decoded: in its user part
+    (`user:pass@host`) and as a `password` query parameter (libpq accepts both)."""
+    parts = urlsplit(url)
+    found = [parts.password] if parts.password else []
+    found += parse_qs(parts.query).get("password", [])
+    return [variant for value in found for variant in {value, unquote(value)}]
+
+
+def masked_url(url: str) -> str:
+    """A URL fit to print: every password in it replaced."""
+    for password in url_passwords(url):
+        url = url.replace(password, "***")
+    return url
+
+
 class SettingsError(Exception):
     """Start-up configuration is invalid: one message per problem, each naming its
     variable (printed one a line)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, temporary: bool = False) -> None:
         self.problems = problems
+        self.temporary = temporary  # the environment is right; something it names is down
         super().__init__("; ".join(problems))
 
     def lines(self) -> list[str]:

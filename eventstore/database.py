@@ -18,6 +18,7 @@ _REFUSALS = (
     asyncpg.InvalidPasswordError,
     asyncpg.InvalidAuthorizationSpecificationError,
     asyncpg.InvalidCatalogNameError,
+    asyncpg.InsufficientPrivilegeError,
 )
 
 
@@ -64,12 +65,18 @@ async def connect(dsn: str, *, retry_seconds: float = 0.0) -> asyncpg.Connection
         except (asyncpg.ClientConfigurationError, ValueError) as error:
             reason = _without_password(dsn, str(error))
             raise DatabaseUnavailable(f"not a usable PostgreSQL URL: {reason}") from None
-        except (OSError, TimeoutError, asyncpg.CannotConnectNowError) as error:
+        except (
+            OSError,
+            TimeoutError,
+            asyncpg.CannotConnectNowError,  # starting up or shutting down
+            asyncpg.TooManyConnectionsError,  # replicas starting together
+        ) as error:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 reason = getattr(error, "strerror", None) or type(error).__name__
                 raise DatabaseUnavailable(
-                    f"cannot reach {server_of(dsn)} within {retry_seconds:g} s ({reason})"
+                    f"cannot reach {server_of(dsn)} within {retry_seconds:g} s ({reason})",
+                    transient=True,
                 ) from None
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, 2.0)
@@ -86,11 +93,13 @@ def _without_password(dsn: str, text: str) -> str:
 
 
 def server_of(dsn: str) -> str:
-    """`host:port/database` of a URL, fit to print (no user or password)."""
+    """`host:port/database` of a URL, fit to print (no user or password); several hosts
+    are listed as the URL lists them."""
     try:
         parts = urlsplit(dsn)
-        port = parts.port or 5432
     except ValueError:
         return "the configured server"
-    host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
-    return f"{host}:{port}/{parts.path.lstrip('/') or 'postgres'}"
+    hosts = parts.netloc.rpartition("@")[2] or parse_qs(parts.query).get("host", ["localhost"])[0]
+    if "," not in hosts and not hosts.rpartition("]")[2].count(":"):
+        hosts = f"{hosts}:5432"
+    return f"{hosts}/{parts.path.lstrip('/') or 'postgres'}"

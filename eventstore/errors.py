@@ -25,4 +25,9 @@ class LeaseLost(EventStoreError):
 
 class DatabaseUnavailable(EventStoreError):
     """PostgreSQL could not be reached, or refused the connection; the message names the
-    server and the reason, never the password."""
+    server and the reason, never the password. `transient` when trying again later may
+    succeed (the server was unreachable), not when it refused us."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient

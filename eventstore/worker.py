@@ -55,6 +55,7 @@ class JobWorker:
         wake: asyncio.Event | None = None,
         on_finished: Callable[[Job, float], None] | None = None,
         on_failed: Callable[[Job], None] | None = None,
+        on_claim_failed: Callable[[], None] | None = None,
         grace_seconds: float | None = None,
     ) -> None:
         self.queue = queue
@@ -66,6 +67,7 @@ class JobWorker:
         self.wake = wake or asyncio.Event()
         self.on_finished = on_finished
         self.on_failed = on_failed
+        self.on_claim_failed = on_claim_failed
         self.grace_seconds = grace_seconds
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
@@ -80,10 +82,12 @@ class JobWorker:
             await slots.acquire()
             try:
                 jobs = await self.queue.claim(self.name, kinds=list(self.handlers), limit=1)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                # The database is restarting or unreachable: wait and claim again; a
-                # worker that died here would leave this replica taking no jobs at all.
-                log.warning("worker.claim_failed", kind=type(error).__name__)
+            except Exception as error:
+                # The database is restarting or unreachable (or worse): wait and claim
+                # again; a worker that died here would leave this replica taking no jobs.
+                log.warning("worker.claim_failed", kind=type(error).__name__, error=str(error))
+                if self.on_claim_failed is not None:
+                    self.on_claim_failed()
                 jobs = []
             if not jobs:
                 slots.release()

@@ -98,6 +98,22 @@ def test_debug_shows_the_libraries_too(capsys: pytest.CaptureFixture[str]) -> No
     assert entry["logger"] == "slack_sdk.web" and entry["level"] == "debug"
 
 
+def test_secrets_in_values_rendered_late_are_masked(json_logs) -> None:
+    json_logs()
+
+    class Request:
+        def __repr__(self) -> str:
+            return f"Request(token={SECRET!r})"
+
+    error = RuntimeError(f"bad token {SECRET}")
+    structlog.get_logger("bot.test").warning("x", request=Request(), error=error, items={SECRET})
+    quoted = 'pass"word\\x'
+    configure_logging("INFO", "json", secrets=[quoted])
+    structlog.get_logger("bot.test").warning("y", value=quoted)
+    out = "\n".join(json.dumps(entry) for entry in json_logs())
+    assert SECRET not in out and "pass" not in out and out.count(MASK) == 4
+
+
 def test_a_longer_secret_is_masked_whole() -> None:
     masker = SecretMasker(["abcd", "abcd-efgh"])
     assert masker.mask("x abcd-efgh y abcd") == f"x {MASK} y {MASK}"

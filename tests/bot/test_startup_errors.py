@@ -26,8 +26,8 @@ def _docsense(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _refused(done: subprocess.CompletedProcess[str]) -> list[str]:
-    assert done.returncode == 2, done.stderr
+def _refused(done: subprocess.CompletedProcess[str], code: int = 2) -> list[str]:
+    assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr and PASSWORD not in done.stderr
     lines = done.stderr.splitlines()
     assert all(line.startswith("docsense: invalid configuration: ") for line in lines), lines
@@ -45,6 +45,8 @@ def _refused(done: subprocess.CompletedProcess[str]) -> list[str]:
         ({"AI_PRICES": "{not json"}, "AI_PRICES: price overrides are not valid JSON"),
         ({"DATABASE_URL": "mysql://u@h/db"}, "DATABASE_URL: expected a URL such as postgresql://"),
         ({"DATABASE_URL": f"postgresql://u:{PASSWORD}@h:port/db"}, "DATABASE_URL: the port"),
+        ({"DATABASE_URL": "postgresql://h1:5432,h2:99999/db"}, "the port '99999' is not"),
+        ({"AI_PROVIDER": "openai", "OPENAI_API_KEY": ""}, "OPENAI_API_KEY: must be set"),
         (
             {"DATABASE_URL": f"postgresql://u:{PASSWORD}@127.0.0.1:5432/db?sslmode=sometimes"},
             "DATABASE_URL: not a usable PostgreSQL URL: `sslmode` parameter must be one of",
@@ -66,7 +68,7 @@ def test_an_unreachable_database_is_retried_then_named() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"postgresql://docsense:{PASSWORD}@127.0.0.1:{port}/docsense"
-    (line,) = _refused(_docsense("status", DATABASE_URL=url))
+    (line,) = _refused(_docsense("status", DATABASE_URL=url), code=75)  # worth a retry
     assert f"DATABASE_URL: cannot reach 127.0.0.1:{port}/docsense within 1 s" in line
 
 
@@ -94,6 +96,13 @@ def test_a_port_in_use_is_named(database_dsn: str) -> None:
     (line,) = _refused(done)
     assert f"METRICS_PORT: cannot listen on port {port}" in line
     assert BOT_TOKEN not in done.stderr
+
+
+def test_socket_mode_may_reuse_the_http_port_for_metrics(database_dsn: str) -> None:
+    done = _docsense(
+        "config", "check", DATABASE_URL=database_dsn, SLACK_APP_TOKEN="xapp-1", METRICS_PORT="3000"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_json_mode_reports_problems_as_json_lines() -> None:
