@@ -116,6 +116,24 @@ class NeedleSet:
         return self._automaton
 
 
+class Phrases:
+    """A list of strings, and which of them occur in a given text, found in one Aho-Corasick
+    pass over that text instead of one search per string."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        for number, phrase in enumerate(phrases):
+            if phrase and phrase not in self._automaton:
+                self._automaton.add_word(phrase, number)
+        self._automaton.make_automaton()
+
+    def first_in(self, text: str) -> int | None:
+        """The lowest list position of a phrase that occurs in `text`."""
+        if not len(self._automaton):
+            return None
+        return min((number for _, number in self._automaton.iter(text)), default=None)
+
+
 class Haystack:
     """A text prepared for screened matching: folded once, with an index of where needles
     occur. The index may be a whole document's, with this text at `offset` in it (a section),

@@ -24,9 +24,9 @@ def _locate(context: Context, parameter: Parameter) -> Span | None:
     candidates = [section_text] if section_text else context.sections
     wanted = normalise(parameter.text)
     for candidate in candidates:
-        for sentence in candidate.sentences:
-            if wanted and wanted in normalise(sentence.text):
-                return sentence
+        sentence = candidate.first_holding(wanted) if wanted else None
+        if sentence is not None:
+            return sentence
     return None
 
 

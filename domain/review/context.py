@@ -166,6 +166,18 @@ class Context:
             self._word_sentences[word] = found
         return found
 
+    def sentences_holding(self, words: Iterable[str]) -> list[Span]:
+        """The sentences whose folded text holds every one of `words` (lower-case), in
+        document order: candidates for a question about those words, found from the index
+        instead of by reading every sentence."""
+        places: set[tuple[int, int]] | None = None
+        for word in sorted(words, key=lambda w: len(self.document.index.positions(w))):
+            found = set(self._sentences_with(word))
+            places = found if places is None else places & found
+            if not places:
+                return []
+        return [self.sections[index].sentences[number] for index, number in sorted(places or ())]
+
     def sentences_for(self, *patterns: re.Pattern[str]) -> Iterator[Span]:
         """The sentences `screen` lists for `patterns`."""
         return (sentence for sentence, _ in self.screen(*patterns))

@@ -11,6 +11,7 @@ content words; entry and exit thresholds of a buffer rule are different quantiti
 from __future__ import annotations
 
 import re
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -63,6 +64,10 @@ _NAME_NOISE = words(
 )
 
 
+# What decides whether a bound conflicts with another: its name, unit and values.
+_Signature = tuple[frozenset[str], str, float | None, float | None]
+
+
 @dataclass(frozen=True, slots=True)
 class _Bound:
     span: Span
@@ -75,6 +80,10 @@ class _Bound:
 
     def describe(self) -> str:
         return self.words
+
+    @property
+    def signature(self) -> _Signature:
+        return self.name, self.unit, self.low, self.high
 
 
 def _unit(raw: str | None) -> str:
@@ -180,16 +189,19 @@ def _same_quantity(a: _Bound, b: _Bound) -> bool:
 
 
 def review_bounds(context: Context) -> Iterator[Draft]:
-    bounds = _bounds(context)
+    """Each bound against the first earlier one it contradicts. Whether two bounds conflict
+    depends only on their signature (name, unit, values), so earlier bounds are grouped by
+    it and a bound meets each signature sharing a word of its name once, not every bound
+    before it: a long document repeats the same few bounds."""
+    bounds = [bound for bound in _bounds(context) if not bound.buffered]
     reported: set[int] = set()
+    groups: dict[_Signature, deque[int]] = {}
+    by_word: dict[str, dict[_Signature, None]] = defaultdict(dict)
     for index, later in enumerate(bounds):
-        for earlier in bounds[:index]:
-            if id(earlier) in reported or earlier.span.overlaps(later.span):
-                continue
-            if not (_same_quantity(earlier, later) and _conflict(earlier, later)):
-                continue
-            reported.add(id(earlier))
-            reported.add(id(later))
+        found = _earliest_conflict(bounds, later, groups, by_word, reported)
+        if found is not None:
+            earlier = bounds[found]
+            reported.update((found, index))
             what = " ".join(sorted(earlier.name & later.name)) or "the same quantity"
             yield Draft(
                 rule="contradictory-bounds",
@@ -209,7 +221,40 @@ def review_bounds(context: Context) -> Iterator[Draft]:
                 checklist_id="CL-04",
                 confidence=0.8,
             )
-            break
+            continue
+        signature = later.signature
+        groups.setdefault(signature, deque()).append(index)
+        for word in later.name:
+            by_word[word][signature] = None
+
+
+def _earliest_conflict(
+    bounds: list[_Bound],
+    later: _Bound,
+    groups: dict[_Signature, deque[int]],
+    by_word: dict[str, dict[_Signature, None]],
+    reported: set[int],
+) -> int | None:
+    """The first unreported earlier bound on the same quantity that `later` contradicts,
+    outside `later`'s own words."""
+    signatures = {s: None for word in later.name for s in by_word.get(word, ())}
+    best: int | None = None
+    for signature in signatures:
+        members = groups[signature]
+        while members and members[0] in reported:
+            members.popleft()
+        if not members:
+            continue
+        head = bounds[members[0]]
+        if not (_same_quantity(head, later) and _conflict(head, later)):
+            continue
+        first = next(
+            (i for i in members if i not in reported and not bounds[i].span.overlaps(later.span)),
+            None,
+        )
+        if first is not None and (best is None or first < best):
+            best = first
+    return best
 
 
 _FREQUENCY = re.compile(
@@ -247,7 +292,12 @@ def _frequency(word: str) -> str:
 
 
 def review_frequencies(context: Context) -> Iterator[Draft]:
-    seen: list[tuple[str, str, Span, str]] = []
+    """The first schedule that disagrees with an earlier one. Only the first sentence of each
+    (activity, frequency), and of each per section for portfolio changes, can be the earlier
+    one, so those are kept instead of every sentence seen."""
+    seen = 0
+    by_activity: dict[str, dict[str, tuple[int, _Schedule]]] = defaultdict(dict)
+    by_section: dict[str, dict[tuple[str, str], tuple[int, _Schedule]]] = defaultdict(dict)
     for sentence in context.sentences_for(_FREQUENCY):
         if _BUFFER.search(sentence.text):
             continue
@@ -257,13 +307,13 @@ def review_frequencies(context: Context) -> Iterator[Draft]:
         if activity is None or frequency is None or len(_FREQUENCY.findall(sentence.text)) > 1:
             continue
         label, often = _activity(activity.group("a")), _frequency(frequency.group("f"))
-        for other_label, other_often, other_span, other_words in seen:
+        section = sentence.section.id
+        earlier = [entry for other, entry in by_activity[label].items() if other != often]
+        if label in _MAINTENANCE:
+            earlier += [e for (_, other), e in by_section[section].items() if other != often]
+        if earlier:
+            _, (other_label, _, other_span, other_words) = min(earlier, key=lambda e: e[0])
             same = other_label == label
-            related = {label, other_label} <= _MAINTENANCE and (
-                other_span.section.id == sentence.section.id
-            )
-            if other_often == often or not (same or related):
-                continue
             start = sentence.start + frequency.start()
             yield Draft(
                 rule="contradictory-frequency",
@@ -286,7 +336,15 @@ def review_frequencies(context: Context) -> Iterator[Draft]:
                 confidence=0.75 if same else 0.55,
             )
             return
-        seen.append((label, often, sentence, frequency.group("f")))
+        entry = (seen, (label, often, sentence, frequency.group("f")))
+        seen += 1
+        by_activity[label].setdefault(often, entry)
+        if label in _MAINTENANCE:
+            by_section[section].setdefault((label, often), entry)
+
+
+# An activity, its frequency, the sentence and the frequency's words.
+_Schedule = tuple[str, str, Span, str]
 
 
 _SCHEME = re.compile(
@@ -372,7 +430,7 @@ screened(_FREQUENCY, _SCHEME, _WINDOW)
 def review_windows(context: Context) -> Iterator[Draft]:
     """One measure given two lookbacks in different sections ("the trend over the past 100
     days" in the overview, "return over the past 120 days" in the signal)."""
-    seen: list[tuple[frozenset[str], int, str, Span, str]] = []
+    lookbacks = _Lookbacks()
     for sentence in context.sentences_for(_WINDOW):
         text = sentence.section.text
         found = []
@@ -389,32 +447,65 @@ def review_windows(context: Context) -> Iterator[Draft]:
         for measures, length, unit, match in found:
             if keys.count(measures) > 1:
                 continue  # a list of horizons in one sentence is a multi-horizon signal
-            for other, other_length, other_unit, span, earlier in seen:
-                if (
-                    ("implied" in other) == ("implied" in measures)
-                    and other_unit == unit
-                    and other_length != length
-                    and other & measures
-                    and span.section.id != sentence.section.id
-                ):
-                    start = match.start()
-                    shared = " and ".join(sorted(other & measures))
-                    yield Draft(
-                        rule="contradictory-lookback",
-                        category="inconsistent_content",
-                        severity="high",
-                        title=f"Two lookbacks for the {shared}: '{earlier}' and "
-                        f"'{' '.join(match.group().split())}'",
-                        detail=f"'{normalise(span.text)}' ({span.section.label}) and "
-                        f"'{normalise(sentence.text)}' ({sentence.section.label}) give the same "
-                        "measure different windows; the signal depends on which is used.",
-                        suggestion="State each window once, in a parameter table, and refer to it.",
-                        # A relation between two passages, not a problem of these words: no
-                        # other check's finding on "12 months" may absorb it.
-                        span=quote_span(sentence, start, match.end()).unfocused(),
-                        checklist_id="CL-04",
-                        confidence=0.6,
-                    )
-                    return
+            earlier = lookbacks.conflicting(measures, length, unit, sentence.section.id)
+            if earlier is not None:
+                other, span, words = earlier
+                start = match.start()
+                shared = " and ".join(sorted(other & measures))
+                yield Draft(
+                    rule="contradictory-lookback",
+                    category="inconsistent_content",
+                    severity="high",
+                    title=f"Two lookbacks for the {shared}: '{words}' and "
+                    f"'{' '.join(match.group().split())}'",
+                    detail=f"'{normalise(span.text)}' ({span.section.label}) and "
+                    f"'{normalise(sentence.text)}' ({sentence.section.label}) give the same "
+                    "measure different windows; the signal depends on which is used.",
+                    suggestion="State each window once, in a parameter table, and refer to it.",
+                    # A relation between two passages, not a problem of these words: no
+                    # other check's finding on "12 months" may absorb it.
+                    span=quote_span(sentence, start, match.end()).unfocused(),
+                    checklist_id="CL-04",
+                    confidence=0.6,
+                )
+                return
         for measures, length, unit, match in found:
-            seen.append((measures, length, unit, sentence, " ".join(match.group().split())))
+            lookbacks.add(measures, length, unit, sentence, " ".join(match.group().split()))
+
+
+# The measures a lookback is of, the sentence, and the lookback's words.
+_Lookback = tuple[frozenset[str], Span, str]
+
+
+class _Lookbacks:
+    """The lookbacks seen so far, by (implied or not, unit, measure) and length. The first
+    one another conflicts with is the first of some bucket outside its section, so a bucket
+    keeps its first lookback and the first from another section than that one's: a long
+    document restates the same windows many times."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._buckets: dict[tuple[bool, str, str], dict[int, list[tuple[int, _Lookback]]]] = (
+            defaultdict(dict)
+        )
+
+    def add(self, measures: frozenset[str], length: int, unit: str, span: Span, words: str) -> None:
+        entry = (self._count, (measures, span, words))
+        self._count += 1
+        for measure in measures:
+            kept = self._buckets["implied" in measures, unit, measure].setdefault(length, [])
+            if not kept or (len(kept) == 1 and kept[0][1][1].section.id != span.section.id):
+                kept.append(entry)
+
+    def conflicting(
+        self, measures: frozenset[str], length: int, unit: str, section: str
+    ) -> _Lookback | None:
+        """The first lookback of one of `measures` in `unit` with another length, from
+        another section."""
+        candidates = [
+            next(entry for entry in kept if entry[1][1].section.id != section)
+            for measure in measures
+            for other, kept in self._buckets.get(("implied" in measures, unit, measure), {}).items()
+            if other != length and any(entry[1][1].section.id != section for entry in kept)
+        ]
+        return min(candidates, key=lambda entry: entry[0])[1] if candidates else None

@@ -14,6 +14,7 @@ from domain.review.context import Context
 from domain.review.coverage import review_coverage
 from domain.review.draft import Draft
 from domain.review.ir_checks import review_ir
+from domain.review.text import Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,23 +136,42 @@ def _order(context: Context, draft: Draft) -> tuple[int, int, float, int, int]:
 
 def _merge(drafts: list[Draft]) -> list[Draft]:
     """Two checks quoting overlapping words are one problem seen twice: keep the more severe
-    finding and fold the other's title into its detail."""
+    finding and fold the other's title into its detail. Kept findings are indexed by title
+    and by stretch of their section, so a draft meets only those it could merge with, not
+    every finding of a long section."""
     kept: list[Draft] = []
-    by_section: dict[str, list[int]] = defaultdict(list)
+    titles: dict[tuple[str, str], int] = {}
+    stretches: dict[tuple[str, int], list[int]] = defaultdict(list)
     for draft in sorted(drafts, key=lambda d: (SEVERITIES.index(d.severity), -d.confidence)):
-        assert draft.span is not None
-        section = draft.span.section.id
-        for index in by_section[section]:
-            other = kept[index]
-            assert other.span is not None
-            if other.title == draft.title or other.span.same_problem(draft.span):
-                if draft.title not in other.detail and draft.title != other.title:
-                    kept[index] = _fold(other, draft)
-                break
-        else:
-            by_section[section].append(len(kept))
-            kept.append(draft)
+        span = draft.span
+        assert span is not None
+        section = span.section.id
+        candidates = [titles.get((section, draft.title))]
+        for stretch in _stretches(span):
+            candidates += [
+                index
+                for index in stretches[section, stretch]
+                if (other := kept[index].span) is not None and other.same_problem(span)
+            ]
+        found = min((index for index in candidates if index is not None), default=None)
+        if found is not None:
+            other = kept[found]
+            if draft.title not in other.detail and draft.title != other.title:
+                kept[found] = _fold(other, draft)
+            continue
+        titles.setdefault((section, draft.title), len(kept))
+        for stretch in _stretches(span):
+            stretches[section, stretch].append(len(kept))
+        kept.append(draft)
     return kept
+
+
+_STRETCH = 256
+
+
+def _stretches(span: Span) -> range:
+    """The stretches of its section a span covers: two overlapping spans share one."""
+    return range(span.start // _STRETCH, max(span.end - 1, span.start) // _STRETCH + 1)
 
 
 def _fold(keep: Draft, extra: Draft) -> Draft:

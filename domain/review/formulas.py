@@ -12,7 +12,7 @@ from domain.ir import Formula
 from domain.review.context import Context
 from domain.review.draft import Draft
 from domain.review.screen import screened
-from domain.review.text import Span, focused, is_verbatim, normalise
+from domain.review.text import SectionText, Span, focused, normalise
 
 _FUNCTIONS = frozenset(
     re.findall(
@@ -114,59 +114,120 @@ def _base(key: str) -> str:
     return _ARGUMENT.sub("", key).strip()
 
 
-def _is_defined(symbol: str, defined: set[str], text: str) -> bool:
-    key = _key(symbol)
-    if not key or key in _FUNCTIONS or _SELF_DESCRIBING.match(key) or key.isdigit():
-        return True
-    bases = {_base(name) for name in defined}
-    if key in defined or key.rstrip("s") in defined or _base(key) in bases:
-        return True
-    # "Old Divisor" is the defined "Divisor" at an earlier time.
-    stripped = _TEMPORAL.sub("", key)
-    if stripped != key and (stripped in defined or _defined_in_text(stripped, text)):
-        return True
-    # "Momentum" and "Score" refer to the defined "Momentum Score" / "Composite Score".
-    if " " not in key and any(key in name.split() for name in defined):
-        return True
-    return _defined_in_text(symbol, text)
+class _Symbols:
+    """What one review knows about the symbols of its formulas. A long document repeats the
+    same symbols in formula after formula, and each question (defined? named in prose?)
+    scans the whole text, so each is answered once per symbol."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.text = context.text
+        self.defined = _defined_names(context)
+        self._bases = {_base(name) for name in self.defined}
+        self._defined_words = {word for name in self.defined for word in name.split()}
+        self._in_text: dict[str, bool] = {}
+        self._prose: dict[str, list[str]] = {}
+        self._locations: dict[tuple[str | None, str, str | None], Span | None] = {}
+
+    def is_defined(self, symbol: str) -> bool:
+        key = _key(symbol)
+        if not key or key in _FUNCTIONS or _SELF_DESCRIBING.match(key) or key.isdigit():
+            return True
+        if key in self.defined or key.rstrip("s") in self.defined or _base(key) in self._bases:
+            return True
+        # "Old Divisor" is the defined "Divisor" at an earlier time.
+        stripped = _TEMPORAL.sub("", key)
+        if stripped != key and (stripped in self.defined or self._defined_in_text(stripped)):
+            return True
+        # "Momentum" and "Score" refer to the defined "Momentum Score" / "Composite Score".
+        if " " not in key and key in self._defined_words:
+            return True
+        return self._defined_in_text(symbol)
+
+    def _defined_in_text(self, symbol: str) -> bool:
+        if symbol not in self._in_text:
+            self._in_text[symbol] = _defined_in_text(symbol, self.text)
+        return self._in_text[symbol]
+
+    def named_in_prose(self, symbol: str, formula: Formula) -> bool:
+        """A symbol the prose talks about outside any formula line ("the forecast lies
+        between -2 and +2") is explained there, in whatever words; only symbols that live in
+        formulas alone are undefined for sure. Single letters and subscripted names must
+        appear as themselves."""
+        if _DESCRIPTIVE.fullmatch(symbol):
+            return True  # "contract point value" says what it is
+        if len(symbol) < 3 and "_" not in symbol:
+            return False
+        if symbol not in self._prose:
+            pattern = re.compile(rf"(?<![\w_]){re.escape(symbol)}(?![\w_])", re.IGNORECASE)
+            formula_lines = {f.text for f in self.context.ir.formulas}
+            self._prose[symbol] = [
+                sentence.text
+                for sentence in self.context.sentences_for(pattern)
+                if "=" not in sentence.text
+                and sentence.text not in formula_lines
+                and pattern.search(sentence.text)
+            ]
+        return any(formula.text not in text for text in self._prose[symbol])
+
+    def locate(self, formula: Formula) -> Span | None:
+        """Where the formula is written, so its finding can quote it verbatim."""
+        key = (formula.section_id, formula.text, formula.lhs)
+        if key not in self._locations:
+            self._locations[key] = _locate(self.context, formula)
+        return self._locations[key]
 
 
-def locate(context: Context, formula: Formula) -> Span | None:
-    """Where the formula is written, so its finding can quote it verbatim."""
+def _locate(context: Context, formula: Formula) -> Span | None:
+    """The first sentence of the formula's section holding the formula or held by it, else
+    the first holding its left-hand side and "="; each is one search of the section."""
     section_text = context.section_text(formula.section_id)
     candidates = [section_text] if section_text else context.sections
     wanted = normalise(formula.text)
     for candidate in candidates:
-        for sentence in candidate.sentences:
-            sentence_text = normalise(sentence.text)
-            if wanted and (wanted in sentence_text or sentence_text in wanted):
-                return sentence
+        if wanted:
+            found = [candidate.first_holding(wanted), candidate.first_within(wanted)]
+            spans = [span for span in found if span is not None]
+            if spans:
+                return min(spans, key=lambda span: span.start)
         if formula.lhs:
-            for sentence in candidate.sentences:
-                if formula.lhs in sentence.text and "=" in sentence.text:
-                    return sentence
+            found_lhs = _first_with_lhs(candidate, formula.lhs)
+            if found_lhs is not None:
+                return found_lhs
+    return None
+
+
+def _first_with_lhs(section: SectionText, lhs: str) -> Span | None:
+    text = section.section.text
+    position = text.find(lhs)
+    while position != -1:
+        sentence = section.sentence_at(position)
+        if position + len(lhs) <= sentence.end and "=" in sentence.text:
+            return sentence
+        position = text.find(lhs, position + 1)
     return None
 
 
 def review_formulas(context: Context) -> Iterator[Draft]:
-    defined = _defined_names(context)
+    symbols = _Symbols(context)
     text = context.text
     guarded = context.document.search(_ZERO_GUARD) is not None
     for formula in context.ir.formulas:
-        span = locate(context, formula)
-        if span is None or not is_verbatim(span.text, span.section.text):
+        # A sentence of its own section: always verbatim.
+        span = symbols.locate(formula)
+        if span is None:
             continue
-        symbols = [
+        undefined = [
             v
             for v in dict.fromkeys(formula.variables)
             if v in formula.text
             and v != formula.lhs
             and v not in _OPERATORS
-            and not _is_defined(v, defined, text)
-            and not _named_in_prose(v, formula, context)
+            and not symbols.is_defined(v)
+            and not symbols.named_in_prose(v, formula)
         ]
-        enumerated = _enumerated(symbols, text.replace(formula.text, ""))
-        missing = _families([v for v in symbols if v not in enumerated])
+        enumerated = _enumerated(undefined, text, formula.text)
+        missing = _families([v for v in undefined if v not in enumerated])
         if missing:
             # A formula in results or background prose cannot be implemented wrongly.
             # A paper's formula explains; a specification's formula is what gets built.
@@ -180,8 +241,8 @@ def review_formulas(context: Context) -> Iterator[Draft]:
             yield _undefined(formula, _families(enumerated), span, listed=True)
         if not guarded:
             yield from _division(formula, span)
-    yield from _cycles(context)
-    price = _price_without_type(context)
+    yield from _cycles(context, symbols)
+    price = _price_without_type(context, symbols)
     if price is not None:
         yield price
     if len(context.ir.formulas) >= 2 and not context.document.search(_ROUNDING):
@@ -212,43 +273,24 @@ def _families(symbols: list[str]) -> list[str]:
     return result
 
 
-def _enumerated(symbols: list[str], rest_of_document: str) -> list[str]:
+def _enumerated(symbols: list[str], text: str, formula_text: str) -> list[str]:
     """Members of a family like P_AAPL, P_MSFT whose subscripts are all named elsewhere in
     the document (a constituent list): what they stand for is implied, only the symbol
-    itself is left undefined."""
+    itself is left undefined. The rest of the document is cut out only for such a family."""
     stems: dict[str, list[str]] = {}
     for symbol in symbols:
         if "_" in symbol:
             stems.setdefault(symbol.split("_", 1)[0], []).append(symbol)
-    listed = []
+    listed: list[str] = []
+    rest: str | None = None
     for members in stems.values():
+        if len(members) < 3:
+            continue
+        rest = text.replace(formula_text, "") if rest is None else rest
         subscripts = [member.split("_", 1)[1] for member in members]
-        if len(members) >= 3 and all(
-            re.search(rf"(?<![\w.]){re.escape(sub)}(?![\w])", rest_of_document)
-            for sub in subscripts
-        ):
+        if all(re.search(rf"(?<![\w.]){re.escape(sub)}(?![\w])", rest) for sub in subscripts):
             listed.extend(members)
     return listed
-
-
-def _named_in_prose(symbol: str, formula: Formula, context: Context) -> bool:
-    if _DESCRIPTIVE.fullmatch(symbol):
-        return True  # "contract point value" says what it is
-    """A symbol the prose talks about outside any formula line ("the forecast lies between -2
-    and +2") is explained there, in whatever words; only symbols that live in formulas alone
-    are undefined for sure. Single letters and subscripted names must appear as themselves."""
-    if len(symbol) < 3 and "_" not in symbol:
-        return False
-    pattern = re.compile(rf"(?<![\w_]){re.escape(symbol)}(?![\w_])", re.IGNORECASE)
-    formula_lines = {f.text for f in context.ir.formulas}
-    for section in context.sections:
-        for sentence in section.sentences:
-            text = sentence.text
-            if "=" in text or text in formula_lines or formula.text in text:
-                continue
-            if pattern.search(text):
-                return True
-    return False
 
 
 def _undefined(
@@ -313,7 +355,7 @@ def _division(formula: Formula, span: Span) -> Iterator[Draft]:
             return
 
 
-def _cycles(context: Context) -> Iterator[Draft]:
+def _cycles(context: Context, symbols: _Symbols) -> Iterator[Draft]:
     """A formula that depends, through others, on itself cannot be evaluated."""
     graph: dict[str, set[str]] = {}
     first: dict[str, Formula] = {}
@@ -323,13 +365,14 @@ def _cycles(context: Context) -> Iterator[Draft]:
             graph.setdefault(lhs, set()).update(_key(v) for v in formula.variables)
             first.setdefault(lhs, formula)
     reported: set[frozenset[str]] = set()
+    components = _components(graph)
     for start in graph:
-        cycle = _find_cycle(graph, start)
+        cycle = _find_cycle(graph, start, components[start])
         if cycle is None or frozenset(cycle) in reported:
             continue
         reported.add(frozenset(cycle))
         formula = first[start]
-        span = locate(context, formula)
+        span = symbols.locate(formula)
         if span is None:
             continue
         loop = " -> ".join([*cycle, cycle[0]])
@@ -347,7 +390,55 @@ def _cycles(context: Context) -> Iterator[Draft]:
         )
 
 
-def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
+def _components(graph: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+    """Each node's strongly connected component (Tarjan's algorithm, iteratively): a path
+    from a node back to itself never leaves its component, so the search for a cycle through
+    it is confined there instead of walking every formula reachable from it."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: dict[str, frozenset[str]] = {}
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root] & graph.keys())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            for nxt in successors:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph[nxt] & graph.keys()))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    members: list[str] = []
+                    while not members or members[-1] != node:
+                        members.append(stack.pop())
+                        on_stack.discard(members[-1])
+                    component = frozenset(members)
+                    components.update(dict.fromkeys(members, component))
+    return components
+
+
+def _find_cycle(
+    graph: dict[str, set[str]], start: str, component: frozenset[str]
+) -> list[str] | None:
+    """The first cycle through `start` in depth-first order. Nodes outside its component
+    cannot lead back to it, so skipping them changes no answer."""
+    if len(component) == 1 and start not in graph[start]:
+        return None
     stack: list[tuple[str, list[str]]] = [(start, [start])]
     seen: set[str] = set()
     while stack:
@@ -355,7 +446,7 @@ def _find_cycle(graph: dict[str, set[str]], start: str) -> list[str] | None:
         for nxt in sorted(graph.get(node, ())):
             if nxt == start:
                 return path
-            if nxt in graph and nxt not in seen:
+            if nxt in component and nxt not in seen:
                 seen.add(nxt)
                 stack.append((nxt, [*path, nxt]))
     return None
@@ -370,13 +461,13 @@ def _price_word(span: Span) -> Span:
     return Span(span.section, span.start, span.end, (last.start(), last.end()))
 
 
-def _price_without_type(context: Context) -> Draft | None:
+def _price_without_type(context: Context, symbols: _Symbols) -> Draft | None:
     """'Current Price / Historical Price' with no word anywhere on close, open or VWAP."""
     if context.document.search(_PRICE_TYPE):
         return None
     for formula in context.ir.formulas:
         if _PRICE.search(formula.text):
-            span = locate(context, formula)
+            span = symbols.locate(formula)
             if span is not None:
                 return Draft(
                     rule="price-type-unspecified",

@@ -62,6 +62,7 @@ class _Targets:
     # Section titles and table captions. NUL neither matches `\s` nor is a word character,
     # so a label found here is found in one title, exactly as when searched one by one.
     labels: Haystack
+    answers: dict[tuple[str, str], bool]
 
     @classmethod
     def of(cls, ir: DocumentIR) -> _Targets:
@@ -80,11 +81,17 @@ class _Targets:
             sections=frozenset(numbers + prefixes),
             tables=frozenset(t.number for t in ir.tables),
             labels=Haystack(labels),
+            answers={},
         )
 
     def resolvable(self, kind: str, target: str) -> bool:
-        """An own-text check, used for references the semantic layer did not list."""
-        kind = kind.lower()
+        """An own-text check, used for references the semantic layer did not list; asked
+        once per target."""
+        if (kind, target) not in self.answers:
+            self.answers[kind, target] = self._resolvable(kind.lower(), target)
+        return self.answers[kind, target]
+
+    def _resolvable(self, kind: str, target: str) -> bool:
         if kind == "section":
             return target in self.sections
         if kind == "table" and target in self.tables:
@@ -98,10 +105,9 @@ def _from_ir(context: Context, reference: CrossReference) -> _Missing | None:
     candidates = [section_text] if section_text else context.sections
     wanted = normalise(reference.text).lower()
     for candidate in candidates:
-        for sentence in candidate.sentences:
-            position = normalise(sentence.text).lower().find(wanted)
-            if wanted and position != -1:
-                return _Missing(reference.kind, reference.target, reference.text, sentence)
+        sentence = candidate.first_holding(wanted, lower=True) if wanted else None
+        if sentence is not None:
+            return _Missing(reference.kind, reference.target, reference.text, sentence)
     return None
 
 
@@ -110,8 +116,7 @@ def _bare(kind: str, target: str) -> str:
     return re.sub(rf"^{re.escape(kind)}\s+", "", target.strip(), flags=re.IGNORECASE)
 
 
-def _own(context: Context) -> Iterator[_Missing]:
-    targets = _Targets.of(context.ir)
+def _own(context: Context, targets: _Targets) -> Iterator[_Missing]:
     for sentence in context.sentences_for(_REFERENCE):
         for match in _REFERENCE.finditer(sentence.text):
             kind, target = match.group("kind"), match.group("target")
@@ -126,25 +131,35 @@ def _own(context: Context) -> Iterator[_Missing]:
 
 
 def review_references(context: Context) -> Iterator[Draft]:
+    """One finding per target: a long document cites the same missing appendix again and
+    again, so a reference whose target already has its passage is not located again."""
     seen: set[str] = set()
     targets = _Targets.of(context.ir)
-    listed = [
-        missing
-        for reference in context.ir.cross_references
-        if not reference.resolved
-        and not targets.resolvable(reference.kind, _bare(reference.kind, reference.target))
-        and (missing := _from_ir(context, reference)) is not None
-    ]
-    for missing in [*listed, *_own(context)]:
-        key = normalise(missing.target).lower()
-        if not key.startswith(missing.kind):
-            key = f"{missing.kind} {key}"
+    listed: list[_Missing] = []
+    located: set[str] = set()
+    for reference in context.ir.cross_references:
+        key = _key(reference.kind, reference.target)
+        if reference.resolved or key in located:
+            continue
+        if not targets.resolvable(reference.kind, _bare(reference.kind, reference.target)):
+            missing = _from_ir(context, reference)
+            if missing is not None:
+                listed.append(missing)
+                located.add(key)
+    for missing in [*listed, *_own(context, targets)]:
+        key = _key(missing.kind, missing.target)
         if key in seen:
             continue
         seen.add(key)
         draft = _draft(context, missing)
         if draft is not None:
             yield draft
+
+
+def _key(kind: str, target: str) -> str:
+    """What two citations of one target share: "appendix c" for "Appendix C" and "C"."""
+    key = normalise(target).lower()
+    return key if key.startswith(kind) else f"{kind} {key}"
 
 
 def _draft(context: Context, missing: _Missing) -> Draft | None:

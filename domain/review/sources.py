@@ -75,18 +75,19 @@ screened(_PHRASE)
 
 def review_sources(context: Context) -> Iterator[Draft]:
     reported: set[str] = set()
+    named = _NamedElsewhere(context)
     for sentence in context.sentences_for(_PHRASE):
         if role(context, sentence.section) == "background":
             continue
         text = sentence.section.text
         for match in _PHRASE.finditer(text, sentence.start, sentence.end):
-            draft = _check(context, sentence, match, reported)
+            draft = _check(named, sentence, match, reported)
             if draft is not None:
                 yield draft
 
 
 def _check(
-    context: Context, sentence: Span, match: re.Match[str], reported: set[str]
+    named: _NamedElsewhere, sentence: Span, match: re.Match[str], reported: set[str]
 ) -> Draft | None:
     head = " ".join(match.group("head").lower().split())
     modifiers = [w for w in match.group("mods").lower().split() if w]
@@ -107,7 +108,7 @@ def _check(
         return None
     if _named_nearby(after) or _names(match.group("mods")) or _possessive(before):
         return None
-    if _named_elsewhere(context, modifiers, head, sentence):
+    if named(modifiers, head, sentence):
         return None
     reported.add(key)
     data = head in _DATA_HEADS
@@ -163,18 +164,28 @@ def _possessive(before: str) -> bool:
     return re.search(r"(?-i:[A-Z][\w&.]*)['’]s\s*$", before) is not None
 
 
-def _named_elsewhere(context: Context, modifiers: list[str], head: str, here: Span) -> bool:
-    """Another sentence pairs the same words with a proper name ("The pricing vendor is ICE")."""
-    wanted = content_words(" ".join([*modifiers, head]))
-    if not wanted:
-        return False
-    for section in context.sections:
-        for sentence in section.sentences:
-            if sentence.overlaps(here):
-                continue
-            words = content_words(sentence.text)
-            if wanted <= words and _names(sentence.text[1:]):
-                return True
-            if wanted <= words and _DESCRIBED.search(sentence.text):
-                return True
-    return any(wanted <= content_words(d.term) for d in context.ir.definitions)
+class _NamedElsewhere:
+    """Whether another sentence pairs the same words with a proper name ("The pricing vendor
+    is ICE") or a description, or a definition names them. A long document asks again for
+    every unnamed "the vendor", so the answer is kept per set of words, and the sentences to
+    read come from the needle index instead of from the whole document."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self._known: dict[frozenset[str], tuple[list[Span], bool]] = {}
+
+    def __call__(self, modifiers: list[str], head: str, here: Span) -> bool:
+        wanted = frozenset(content_words(" ".join([*modifiers, head])))
+        if not wanted:
+            return False
+        if wanted not in self._known:
+            naming = [
+                sentence
+                for sentence in self.context.sentences_holding(wanted)
+                if wanted <= content_words(sentence.text)
+                and (_names(sentence.text[1:]) or _DESCRIBED.search(sentence.text))
+            ]
+            defined = any(wanted <= content_words(d.term) for d in self.context.ir.definitions)
+            self._known[wanted] = naming, defined
+        naming, defined = self._known[wanted]
+        return any(not sentence.overlaps(here) for sentence in naming) or defined

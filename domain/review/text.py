@@ -12,6 +12,7 @@ from functools import cached_property, lru_cache
 from domain.findings import Evidence
 from domain.ir import Section
 from domain.review.screen import fold
+from domain.textscan import Phrases
 
 _WS = re.compile(r"\s+")
 _BULLET = re.compile(r"[-*•·▪◦–]\s+|\(?(?:\d{1,2}|[a-z])[.)]\s+")
@@ -154,6 +155,47 @@ class SectionText:
             if span is not None:
                 spans.append(span)
         return spans
+
+    @cached_property
+    def _normalised(self) -> tuple[str, str, list[int]]:
+        """The sentences' normalised texts joined by NUL (which no normalised text holds
+        unless the section does), the same lower-cased, and where each sentence starts."""
+        texts = [normalise(span.text) for span in self.sentences]
+        starts, offset = [], 0
+        for text in texts:
+            starts.append(offset)
+            offset += len(text) + 1
+        lowered = [text.lower() for text in texts]
+        if any(len(a) != len(b) for a, b in zip(texts, lowered, strict=True)):
+            lowered = []  # a lower-case form of another length: searched one by one
+        return "\0".join(texts), "\0".join(lowered), starts
+
+    def first_holding(self, wanted: str, *, lower: bool = False) -> Span | None:
+        """The first sentence whose normalised text (lower-cased if `lower`) contains
+        `wanted`: one search of the section instead of one per sentence."""
+        joined, lowered, starts = self._normalised
+        text = lowered if lower else joined
+        if "\0" in wanted or "\0" in self.section.text or (lower and not lowered):
+            return next(
+                (
+                    span
+                    for span in self.sentences
+                    if wanted in (normalise(span.text).lower() if lower else normalise(span.text))
+                ),
+                None,
+            )
+        found = text.find(wanted)
+        return None if found == -1 else self.sentences[bisect.bisect_right(starts, found) - 1]
+
+    @cached_property
+    def _sentences_as_phrases(self) -> Phrases:
+        return Phrases(normalise(span.text) for span in self.sentences)
+
+    def first_within(self, wanted: str) -> Span | None:
+        """The first sentence whose normalised text occurs in `wanted`: a formula line the
+        sentence splitter cut in two."""
+        found = self._sentences_as_phrases.first_in(wanted)
+        return None if found is None else self.sentences[found]
 
     @cached_property
     def folded(self) -> str:

@@ -14,7 +14,7 @@ from domain.ir import Section
 from domain.review.checklist import VENDORS
 from domain.review.context import Context, content_words
 from domain.review.draft import Draft
-from domain.review.screen import screened
+from domain.review.screen import fold, screened
 from domain.review.text import Span, clause, flexible, has_number, quote_span
 
 Kind = Literal["threshold", "frequency", "soft", "cost", "practice"]
@@ -467,10 +467,13 @@ screened(*_BY_PATTERN, _SCHEDULE_STATED, _COMPARATOR, _REFERENT)
 def review_unnamed_referents(context: Context) -> Iterator[Draft]:
     """'Outperforms the benchmark' when no benchmark is named anywhere in the document."""
     reported: set[str] = set()
+    named: dict[str, bool] = {}
     for sentence in context.sentences_for(_REFERENT):
         for match in _REFERENT.finditer(sentence.text):
             what = match.group("what").lower()
-            if what in reported or _named(context, what):
+            if what not in named:
+                named[what] = _named(context, what)
+            if what in reported or named[what]:
                 continue
             reported.add(what)
             start = sentence.start + match.start()
@@ -490,11 +493,17 @@ def review_unnamed_referents(context: Context) -> Iterator[Draft]:
 
 def _named(context: Context, what: str) -> bool:
     """Named if a sentence mentioning it carries a proper name other than the document's own
-    (an index methodology names itself, not its parent)."""
+    (an index methodology names itself, not its parent). Asked once per kind of referent."""
     own = context.ir.title.strip()
-    for section_text in context.sections:
-        for sentence in section_text.sentences:
-            text = sentence.text.replace(own, "") if own else sentence.text
-            if what in text.lower() and _PROPER_NAME.search(text):
-                return True
+    # Sentences holding the words, and (since cutting the title out joins what was around
+    # it) those holding the title.
+    holding = [*context.sentences_holding(what.split())]
+    if own:
+        holding += context.sentences_holding([fold(own)])
+    by_place = {(context.order[s.section.id], s.start): s for s in holding}
+    for place in sorted(by_place):
+        sentence = by_place[place]
+        text = sentence.text.replace(own, "") if own else sentence.text
+        if what in text.lower() and _PROPER_NAME.search(text):
+            return True
     return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from domain.ir import CrossReference, ReferenceKind, Section, Table
 from domain.textscan import fold, may_match
@@ -83,21 +84,42 @@ _KINDS: dict[str, ReferenceKind] = {
 
 @dataclass
 class _Targets:
-    """Everything a reference could point at, collected once per document."""
+    """Everything a reference could point at, collected once per document. Each question
+    is answered from sets and memos, not by scanning every section per reference: a long
+    document has thousands of both."""
 
     sections: set[str] = field(default_factory=set)
     labelled: set[tuple[ReferenceKind, str]] = field(default_factory=set)
     titles: list[str] = field(default_factory=list)
     reference_lists: list[str] = field(default_factory=list)
+    _documents: dict[str, bool] = field(default_factory=dict)
+
+    @cached_property
+    def _prefixes(self) -> set[str]:
+        """Every part of a section number before one of its dots ("2" and "2.1" of "2.1.3")."""
+        return {s[:i] for s in self.sections for i, char in enumerate(s) if char == "."}
 
     def has_section(self, number: str) -> bool:
-        return number in self.sections or any(s.startswith(number + ".") for s in self.sections)
+        return number in self.sections or number in self._prefixes
 
     def has_document(self, target: str) -> bool:
         wanted = target.lower()
-        return any(wanted in title for title in self.titles) or any(
-            wanted in listing for listing in self.reference_lists
-        )
+        if wanted not in self._documents:
+            # NUL is in no title, so a target without one is found in the joined titles
+            # exactly when it is in one of them.
+            in_titles = (
+                wanted in self._joined_titles
+                if "\0" not in wanted
+                else any(wanted in title for title in self.titles)
+            )
+            self._documents[wanted] = in_titles or any(
+                wanted in listing for listing in self.reference_lists
+            )
+        return self._documents[wanted]
+
+    @cached_property
+    def _joined_titles(self) -> str:
+        return "\0".join(self.titles)
 
 
 def _targets(sections: list[Section], tables: list[Table]) -> _Targets:
