@@ -28,7 +28,7 @@ from typing import Literal
 
 from domain.findings import SEVERITIES, Severity
 from domain.review.rules import Scope
-from domain.review.screen import Haystack, screened
+from domain.review.screen import SCREENED, Haystack, fold, screened
 
 DocumentKind = Literal["live", "strategy", "index", "research", "model", "product"]
 
@@ -99,6 +99,7 @@ screened(
     _LIVE_OUT_OF_SCOPE,
     *_PRODUCTION_MARKERS,
     *_EXECUTION_MARKERS,
+    *_INDEX_MARKERS,
     *_RESEARCH_MARKERS,
     *_MODEL_MARKERS,
     *_PRODUCT_MARKERS,
@@ -129,7 +130,8 @@ def classify(title: str, document: Haystack) -> DocumentKind:
     production = _hits(_PRODUCTION_MARKERS, document)
     if production and production + _hits(_EXECUTION_MARKERS, document) >= 2:
         return "live"
-    titled = Haystack(f"{title}\n{document.text}")
+    text = f"{title}\n{document.text}"
+    titled = Haystack(text, index=SCREENED.index(fold(text)))
     index_hits = sum(1 for marker in _INDEX_MARKERS if titled.search(marker))
     if (_INDEX_TITLE.search(title) is not None and index_hits >= 1) or index_hits >= 3:
         return "index"
