@@ -2,6 +2,10 @@
 
 Run by `eventstore.projections.Projector`, which commits these rows and the
 checkpoint together; `reset` lets `docsense projections rebuild` replay from zero.
+
+A review's findings go from the `AnalysisCompleted` row of the event log to the `findings`
+table inside PostgreSQL: decoding and inserting a thousand of them in this process would
+hold the event loop that acknowledges Slack for tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from datetime import datetime
 import asyncpg
 
 from domain import events as ev
-from domain.findings import Finding
 from eventstore import RecordedEvent
 
 DOCUMENT_PREFIX = "document-"
@@ -19,6 +22,7 @@ DOCUMENT_PREFIX = "document-"
 
 class DocumentsProjection:
     name = "documents"
+    undecoded_types = frozenset({ev.AnalysisCompleted.type_name()})
 
     async def reset(self, connection: asyncpg.Connection) -> None:
         await connection.execute("TRUNCATE documents, findings")
@@ -28,6 +32,9 @@ class DocumentsProjection:
             return
         document_id = recorded.stream_id.removeprefix(DOCUMENT_PREFIX)
         at = recorded.recorded_at
+        if recorded.type in self.undecoded_types:
+            await _completed(connection, document_id, recorded.position, at)
+            return
         event = ev.decode(recorded.type, recorded.data)
         match event:
             case ev.DocumentSubmitted():
@@ -66,8 +73,6 @@ class DocumentsProjection:
                     event.providers,
                     at,
                 )
-            case ev.AnalysisCompleted():
-                await _completed(connection, document_id, event, at)
             case ev.AnalysisFailed():
                 await _set_state(connection, document_id, "failed", at)
             case ev.FindingAccepted() | ev.FindingRejected():
@@ -134,55 +139,60 @@ async def _new_version(
     )
 
 
+# The findings of the review at $1, in order from 0 (the JSON of each Finding).
+_FINDINGS = """
+    SELECT x.finding, x.n - 1 AS ordinal
+    FROM events e, jsonb_array_elements(e.data -> 'findings') WITH ORDINALITY AS x(finding, n)
+    WHERE e.position = $1
+"""
+
+
 async def _completed(
-    connection: asyncpg.Connection, document_id: str, event: ev.AnalysisCompleted, at: datetime
+    connection: asyncpg.Connection, document_id: str, position: int, at: datetime
 ) -> None:
+    """The review at `position`, read from its stored payload (`AnalysisCompleted`)."""
     await connection.execute(
-        """UPDATE documents SET state = 'analyzed', score = $2, providers = $3, updated_at = $4,
-               cost_usd = cost_usd + $5
-           WHERE id = $1""",
+        """UPDATE documents d SET state = 'analyzed',
+               score = (e.data ->> 'score')::double precision,
+               providers = ARRAY(SELECT jsonb_array_elements_text(e.data -> 'providers')),
+               updated_at = $3,
+               cost_usd = d.cost_usd + (e.data -> 'usage' ->> 'cost_usd')::double precision
+           FROM events e WHERE e.position = $1 AND d.id = $2""",
+        position,
         document_id,
-        event.score,
-        event.providers,
         at,
-        event.usage.cost_usd,
     )
-    ids = [f.id for f in event.findings]
     await connection.execute(
-        "DELETE FROM findings WHERE document_id = $1 AND NOT (finding_id = ANY($2))",
+        f"""DELETE FROM findings WHERE document_id = $2
+              AND finding_id NOT IN (SELECT finding ->> 'id' FROM ({_FINDINGS}) given)""",
+        position,
         document_id,
-        ids,
     )
     # Decisions on findings that persist across reviews are kept (ON CONFLICT keeps status).
-    await connection.executemany(
-        """INSERT INTO findings (document_id, finding_id, ordinal, rule, category, severity,
-               title, detail, suggestion, quote, section, page, source)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-           ON CONFLICT (document_id, finding_id) DO UPDATE SET
-               ordinal = EXCLUDED.ordinal, severity = EXCLUDED.severity,
-               title = EXCLUDED.title, detail = EXCLUDED.detail,
-               suggestion = EXCLUDED.suggestion, quote = EXCLUDED.quote,
-               section = EXCLUDED.section, page = EXCLUDED.page""",
-        [_finding_row(document_id, ordinal, f) for ordinal, f in enumerate(event.findings)],
-    )
-
-
-def _finding_row(document_id: str, ordinal: int, finding: Finding) -> tuple:
-    evidence = finding.evidence
-    return (
+    # A finding id given twice (same rule and quote in two sections) is one row: the
+    # first occurrence's rule, category and source, the last one's other columns, as
+    # when each finding was upserted in turn. `source` defaults as in Finding.
+    await connection.execute(
+        f"""INSERT INTO findings (document_id, finding_id, ordinal, rule, category, severity,
+                title, detail, suggestion, quote, section, page, source)
+            SELECT DISTINCT ON (finding ->> 'id') $2::uuid, finding ->> 'id', ordinal,
+                first_value(finding ->> 'rule') OVER earliest,
+                first_value(finding ->> 'category') OVER earliest,
+                finding ->> 'severity', finding ->> 'title', finding ->> 'detail',
+                finding ->> 'suggestion', finding -> 'evidence' ->> 'quote',
+                finding -> 'evidence' ->> 'section',
+                (finding -> 'evidence' ->> 'page')::integer,
+                first_value(coalesce(finding ->> 'source', 'rules')) OVER earliest
+            FROM ({_FINDINGS}) given
+            WINDOW earliest AS (PARTITION BY finding ->> 'id' ORDER BY ordinal)
+            ORDER BY finding ->> 'id', ordinal DESC
+            ON CONFLICT (document_id, finding_id) DO UPDATE SET
+                ordinal = EXCLUDED.ordinal, severity = EXCLUDED.severity,
+                title = EXCLUDED.title, detail = EXCLUDED.detail,
+                suggestion = EXCLUDED.suggestion, quote = EXCLUDED.quote,
+                section = EXCLUDED.section, page = EXCLUDED.page""",
+        position,
         document_id,
-        finding.id,
-        ordinal,
-        finding.rule,
-        finding.category,
-        finding.severity,
-        finding.title,
-        finding.detail,
-        finding.suggestion,
-        evidence.quote if evidence else None,
-        evidence.section if evidence else None,
-        evidence.page if evidence else None,
-        finding.source,
     )
 
 

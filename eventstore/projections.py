@@ -2,6 +2,8 @@
 
 Because both land in one transaction, a projector killed at any point resumes
 exactly where the last committed batch ended: nothing applied twice, nothing skipped.
+Batches are bounded in events and in payload bytes, so a projector sharing the event
+loop with the Slack front door never decodes more than a little JSON in one go.
 """
 
 from __future__ import annotations
@@ -18,8 +20,20 @@ from eventstore.store import EventStore, RecordedEvent
 
 log = structlog.get_logger(__name__)
 
+BATCH_EVENTS = 500
+BATCH_BYTES = 256 * 1024
+"""Payload bytes (as stored) one batch decodes at most, about a millisecond of json.loads:
+decoding holds the GIL, so a thread would not keep it off the loop either."""
+
 
 class Projection(Protocol):
+    """A read model kept from the log.
+
+    It may also name `undecoded_types`, event types whose payload `apply` reads inside
+    PostgreSQL from the `events` row at the event's position: they reach `apply` with an
+    empty `data`, so a large payload is never decoded in this process.
+    """
+
     name: str
 
     async def apply(self, connection: asyncpg.Connection, event: RecordedEvent) -> None:
@@ -46,10 +60,19 @@ async def read_checkpoint(connection: asyncpg.Connection | asyncpg.Pool, name: s
 
 
 class Projector:
-    def __init__(self, store: EventStore, projection: Projection, *, batch_size: int = 500):
+    def __init__(
+        self,
+        store: EventStore,
+        projection: Projection,
+        *,
+        batch_size: int = BATCH_EVENTS,
+        batch_bytes: int = BATCH_BYTES,
+    ) -> None:
         self.store = store
         self.projection = projection
         self.batch_size = batch_size
+        self.batch_bytes = batch_bytes
+        self.undecoded_types = frozenset(getattr(projection, "undecoded_types", ()))
 
     async def run_batch(self) -> int:
         """Apply the next batch; returns how many events it applied (0 when caught up)."""
@@ -64,7 +87,11 @@ class Projector:
                 self.projection.name,
             )
             events = await self.store.read_all(
-                after_position=position, limit=self.batch_size, connection=connection
+                after_position=position,
+                limit=self.batch_size,
+                max_bytes=self.batch_bytes,
+                undecoded_types=self.undecoded_types,
+                connection=connection,
             )
             for event in events:
                 await self.projection.apply(connection, event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 
 import asyncpg
@@ -133,3 +134,38 @@ async def test_run_forever_wakes_on_new_events(store: EventStore, fresh_log: int
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+
+
+async def test_a_batch_ends_after_its_payload_bytes_but_holds_at_least_one_event(
+    store: EventStore, fresh_log: int
+) -> None:
+    big = os.urandom(150_000).hex()  # incompressible: well over the cap as stored
+    await store.append("item-big", 0, [NewEvent("Counted", {"i": 1, "blob": big})])
+    await store.append("item-big", 1, [NewEvent("Counted", {"i": 2}) for _ in range(3)])
+    projection = CountingProjection(f"p{uuid.uuid4().hex[:6]}")
+    await projection.create(store.pool)
+
+    one_each = Projector(store, projection, batch_bytes=1)
+    assert [await one_each.run_batch() for _ in range(3)] == [1, 1, 1]
+    capped = Projector(store, projection, batch_size=1000, batch_bytes=100_000)
+    assert await capped.run_batch() == fresh_log - 3 + 1  # the small rest, then the big one
+    assert await capped.run_batch() == 3
+    assert await capped.run_batch() == 0
+    rows = dict((r[0], r[1:]) for r in await projection.rows(store.pool))
+    assert rows["item-big"] == (4, 1 + 3 * 2)
+
+
+async def test_undecoded_types_are_applied_without_their_payload(
+    store: EventStore, fresh_log: int
+) -> None:
+    """For projections that read such payloads inside PostgreSQL, by position."""
+    await store.append("item-other", 0, [NewEvent("Other", {"i": 7})])
+    projection = CountingProjection(f"p{uuid.uuid4().hex[:6]}")
+    projection.undecoded_types = frozenset({"Counted"})
+    await projection.create(store.pool)
+    await Projector(store, projection).catch_up()
+
+    rows = await projection.rows(store.pool)
+    assert [r[1:] for r in rows] == [(41, 0)] * 5 + [(1, 7)]
+    stored = await store.pool.fetchval("SELECT data FROM events ORDER BY position LIMIT 1")
+    assert stored == {"i": 0}
