@@ -123,12 +123,37 @@ def _alternative_matches(alternative: tuple[_Group, ...], context: Context) -> b
     if first.pattern is None:
         candidates = (s for section in context.sections for s in section.sentences)
         return any(all(group.matches(s.text) for group in alternative) for s in candidates)
+    # Only sentences where every other group can match (holding one of its needles, or a
+    # number) are worth a match of the first group.
+    allowed: set[tuple[int, int]] | None = None
+    for group in rest:
+        possible = _possible(group, context)
+        if possible is not None:
+            allowed = possible if allowed is None else allowed & possible
+    starts = None
+    if allowed is not None:
+        starts = {(i, context.sections[i].sentences[n].start) for i, n in allowed}
+    within = None if allowed is None else {index for index, _ in allowed}
     # Sentences found by the first group's own pattern need only the other groups.
     seen: set[tuple[int, int]] = set()
-    for index, match in context.matches(first.pattern):
+    for index, match in context.matches(first.pattern, within):
         sentence = context.sections[index].sentence_at(match.start())
-        if (index, sentence.start) not in seen:
-            seen.add((index, sentence.start))
+        place = (index, sentence.start)
+        if place not in seen and (starts is None or place in starts):
+            seen.add(place)
             if all(group.matches(sentence.text) for group in rest):
                 return True
     return False
+
+
+def _possible(group: _Group, context: Context) -> set[tuple[int, int]] | None:
+    """The sentences in which `group` can match; None when that is not known."""
+    found: set[tuple[int, int]] = set()
+    if group.pattern is not None:
+        holding = context.possible(group.pattern)
+        if holding is None:
+            return None
+        found |= holding
+    if group.needs_number:
+        found |= context.numbered
+    return found

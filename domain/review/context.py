@@ -115,15 +115,18 @@ class Context:
             sentence = self.sections[index].sentences[number]
             yield sentence, sorted(possible, key=order.__getitem__)
 
-    def matches(self, pattern: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str]]]:
-        """Each match of `pattern` in each section's text, with the section's index, in
-        document order: the sections without a needle are never visited."""
+    def matches(
+        self, pattern: re.Pattern[str], within: set[int] | None = None
+    ) -> Iterator[tuple[int, re.Match[str]]]:
+        """Each match of `pattern` in each section's text (of the sections `within`, if
+        given), with the section's index, in document order: the sections without a needle
+        are never visited."""
         words = needles(pattern)
         if words is None:
             indexes: Iterable[int] = range(len(self.sections))
         else:
             indexes = sorted({index for word in words for index in self._sections_with(word)})
-        for index in indexes:
+        for index in indexes if within is None else sorted(within.intersection(indexes)):
             for match in self.haystacks[index].finditer(pattern):
                 yield index, match
 
@@ -166,6 +169,24 @@ class Context:
             self._word_sentences[word] = found
         return found
 
+    def possible(self, pattern: re.Pattern[str]) -> set[tuple[int, int]] | None:
+        """(section, sentence) of every sentence holding a needle of `pattern`, the only
+        ones in which it can match; None when the pattern has no needles."""
+        words = needles(pattern)
+        if words is None:
+            return None
+        return {where for word in words for where in self._sentences_with(word)}
+
+    @cached_property
+    def numbered(self) -> set[tuple[int, int]]:
+        """(section, sentence) of every sentence that states a number."""
+        return {
+            (index, number)
+            for index, section in enumerate(self.sections)
+            for number, sentence in enumerate(section.sentences)
+            if has_number(sentence.text)
+        }
+
     def sentences_holding(self, words: Iterable[str]) -> list[Span]:
         """The sentences whose folded text holds every one of `words` (lower-case), in
         document order: candidates for a question about those words, found from the index
@@ -204,10 +225,9 @@ class Context:
     def _quantified(self) -> list[tuple[Span | None, set[str]]]:
         """Sentences, table rows and parameters that carry a number, by their words."""
         entries: list[tuple[Span | None, set[str]]] = []
-        for section in self.sections:
-            for sentence in section.sentences:
-                if has_number(sentence.text):
-                    entries.append((sentence, content_words(sentence.text)))
+        for index, number in sorted(self.numbered):
+            sentence = self.sections[index].sentences[number]
+            entries.append((sentence, content_words(sentence.text)))
         for table in self.ir.tables:
             for row in table.rows:
                 joined = " ".join(row)
