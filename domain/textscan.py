@@ -160,11 +160,6 @@ class Haystack:
         high = bisect.bisect_right(positions, self._offset + len(self.text) - len(word))
         return positions, low, high
 
-    def has(self, word: str) -> bool:
-        """Whether the folded text contains `word`."""
-        _, low, high = self.occurrences(word)
-        return low < high
-
     def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
         """`pattern.finditer(self.text)`, running the regex only on the stretches of text
         between two separators that contain a needle. Lazy, so a caller that stops at the
