@@ -1,14 +1,16 @@
 """Cheap, exact shortcuts for running regular expressions over long text.
 
 Shared by the review engine and semantic extraction. Almost every such pattern can only match
-text containing one of a few fixed words ("holiday", "capped", "appendix"), and `str.find`
-over folded text is far cheaper than running a case-insensitive regex with many branches at
-every position. `needles` reads those words from the pattern's parse tree: text containing
-none of them cannot match. Most patterns also never consume a full stop, so a match lies
-between two of them and only the stretches around a needle need the regex. A pattern without
-needles may still begin only with a few characters (`starts`), and then the regex is entered
-only at those. All these facts are read from the pattern, never assumed, so these shortcuts
-never change a match, only the time taken; a pattern that cannot be read is run in full.
+text containing one of a few fixed words ("holiday", "capped", "appendix"), and finding those
+words in folded text is far cheaper than running a case-insensitive regex with many branches
+at every position. `needles` reads those words from the pattern's parse tree: text containing
+none of them cannot match. A `NeedleSet` finds the needles of many patterns in one
+Aho-Corasick pass, and a `NeedleIndex` keeps where each occurs. Most patterns also never
+consume a full stop, so a match lies between two of them and only the stretches around a
+needle need the regex. A pattern without needles may still begin only with a few characters
+(`starts`), and then the regex is entered only at those. All these facts are read from the
+pattern, never assumed, so these shortcuts never change a match, only the time taken; a
+pattern that cannot be read is run in full.
 """
 
 from __future__ import annotations
