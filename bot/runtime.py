@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from bot.settings import Settings, SettingsError
-from domain.ai.orchestrator import AIAnswerer, AIReviewer
 from domain.ai.pricing import parse_overrides
 from domain.ai.providers import build_providers
 from domain.ingest.offload import shutdown_ingest_pool
@@ -45,6 +44,8 @@ def ai_services(settings: Settings, observer: AIMetricsObserver | None) -> AISer
     overrides = parse_overrides(settings.ai_prices)
     if not providers:
         return None
+    from domain.ai.orchestrator import AIAnswerer, AIReviewer
+
     return AIServices(
         reviewer=AIReviewer(
             providers,

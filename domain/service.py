@@ -13,7 +13,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 import asyncpg
@@ -21,7 +21,6 @@ import structlog
 
 from domain import events as ev
 from domain.ai.merge import merge_findings
-from domain.ai.orchestrator import AIAnswerer, AIReviewer
 from domain.ai.provider import TokenUsage
 from domain.answers import answer_offline
 from domain.checks import CheckFailure, failure_note
@@ -42,6 +41,9 @@ from domain.ir import DocumentIR
 from domain.ir_repository import load_ir, save_ir
 from domain.review import CHECKLIST_VERSION, RulesReview, score
 from eventstore import ConcurrencyError, EventStore, JobQueue, NewEvent
+
+if TYPE_CHECKING:  # the orchestrator is built, and imported, only with a provider
+    from domain.ai.orchestrator import AIAnswerer, AIReviewer
 
 Analyse = Callable[[bytes, str, str | None], Awaitable[tuple[DocumentIR, RulesReview]]]
 """Bytes to the semantic IR plus the rules review and its failed checks (see `domain.pipeline`)."""
