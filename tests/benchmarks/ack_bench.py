@@ -2,12 +2,16 @@
 
 Slack retries an event it has not seen acknowledged within 3 s, and users feel a slow
 slash command or button long before that, so reviews must not starve the HTTP front
-door. Two servers are measured one after the other in this process, under the same load:
+door. Three servers are measured one after the other in this process, under the same load:
 
 - `docsense`: the real `Server` (worker concurrency 2, projector, sidecar) on a throw-away
   embedded PostgreSQL (or `--database-url`) and a `FakeSlack`; a generated ~150-page PDF
   is re-uploaded as a new file whenever fewer than two reviews are queued or running, so
   ingest and the rules review (worker processes) run for the whole window;
+- `docsense-1000-findings`: the same, with each review's findings topped up to 1,000
+  (one per sentence of the document, ~800 kB of event payload), the size the rules
+  engine gave this document before its generalisation and an AI review of a long
+  document can give: every such review is appended, projected, loaded and posted;
 - `bare-bolt`: a slack-bolt `AsyncApp` with the same signing secret and no-op listeners,
   served by aiohttp, with nothing else running.
 
@@ -15,8 +19,10 @@ The load comes from a child process, as Slack is another machine: a client on th
 loop would send late whenever the loop is blocked and so hide the very delay measured.
 It sends 50 signed events/s on an open-loop schedule (replies in threads DocSense never
 saw, mentions outside threads, every 20th a message_changed edit) and times each from
-request start to response. One JSON object a line, then the verdict against the issue's
-targets (p99 < 100 ms, and within 1.5x of the bare app's p99):
+request start to response; meanwhile a 5 ms timer in the server's process counts the
+event loop's stalls over 20 ms. One JSON object a line (p50, p99 and max ack, stalls),
+then the verdict against the target (p99 < 50 ms for both DocSense runs; the ratio to the
+bare app's p99 is reported for reference):
 
     .venv/bin/python tests/benchmarks/ack_bench.py [--quick] [--database-url URL]
 """
@@ -32,6 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +55,10 @@ from bot.logs import configure_logging  # noqa: E402
 from bot.runtime import open_runtime  # noqa: E402
 from bot.serve import Server  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from domain.service import REVIEW_JOB  # noqa: E402
+from domain.findings import Evidence, Finding, finding_id  # noqa: E402
+from domain.ir import DocumentIR  # noqa: E402
+from domain.review import RulesReview  # noqa: E402
+from domain.service import REVIEW_JOB, Analyse  # noqa: E402
 from eventstore.embedded import embedded_dsn  # noqa: E402
 from tests.domain.ingest.builders import build_pdf, strategy_outline  # noqa: E402
 from tests.fakes import BOT_USER_ID, USER_ID  # noqa: E402
@@ -69,8 +79,9 @@ SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"
 RATE = 50
 REVIEWS_IN_FLIGHT = 2  # = worker concurrency: both job slots stay busy
-P99_TARGET_MS = 100.0
-RATIO_TARGET = 1.5
+P99_TARGET_MS = 50.0
+LARGE_REVIEW_FINDINGS = 1000
+LOOP_TICK_SECONDS = 0.005
 REVIEW_CHANNEL = "CREVIEWS"
 
 
@@ -110,8 +121,21 @@ async def _load(url: str, seconds: float) -> None:
     print(json.dumps({"latencies": latencies, "lags": lags, "statuses": statuses}), flush=True)
 
 
+async def _loop_lags(stop: asyncio.Event) -> list[float]:
+    """How late each short timer of this event loop fires: its stalls seen from inside,
+    every one of them, where acks sample only those a request happens to meet."""
+    loop = asyncio.get_running_loop()
+    lags = []
+    while not stop.is_set():
+        due = loop.time() + LOOP_TICK_SECONDS
+        await asyncio.sleep(LOOP_TICK_SECONDS)
+        lags.append(loop.time() - due)
+    return lags
+
+
 async def _run_load(url: str, seconds: float, pool: asyncpg.Pool | None) -> dict[str, Any]:
-    """The child's measurements, plus the reviews that finished while it was sending."""
+    """The child's measurements, the loop's lags meanwhile, and the reviews that finished
+    while it was sending."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
@@ -123,12 +147,15 @@ async def _run_load(url: str, seconds: float, pool: asyncpg.Pool | None) -> dict
     )
     assert child.stdout is not None
     await child.stdout.readline()
+    stop = asyncio.Event()
+    timing = asyncio.create_task(_loop_lags(stop))
     before = await _reviews_finished(pool, "succeeded") if pool is not None else 0
     samples = json.loads(await child.stdout.readline())
     after = await _reviews_finished(pool, "succeeded") if pool is not None else 0
+    stop.set()
     if await child.wait() != 0:
         raise RuntimeError("the load generator failed")
-    return {**samples, "reviews": after - before}
+    return {**samples, "reviews": after - before, "loop_lags": await timing}
 
 
 def _row(impl: str, measured: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +170,8 @@ def _row(impl: str, measured: dict[str, Any]) -> dict[str, Any]:
         "reviews_completed_during_window": measured["reviews"],
         "non_200": sum(status != 200 for status in measured["statuses"]),
         "send_lag_max_ms": round(max(measured["lags"]) * 1000, 2),
+        "loop_stalls_over_20_ms": sum(lag > 0.02 for lag in measured["loop_lags"]),
+        "loop_stall_max_ms": round(max(measured["loop_lags"]) * 1000, 2),
     }
 
 
@@ -185,7 +214,57 @@ class Uploader:
                 await asyncio.wait_for(stop.wait(), timeout=0.25)
 
 
-async def bench_docsense(dsn: str, pdf: bytes, seconds: float) -> dict[str, Any]:
+class LargeReviews:
+    """The service's `analyse`, with each review's findings topped up to `count`.
+
+    The extra findings quote the document's sentences, one each, and are built once from
+    the first (warm-up) review's IR: every upload is the same PDF, so the same IR, and the
+    window's reviews cost the loop no more than the real ones to produce.
+    """
+
+    def __init__(self, analyse: Analyse, count: int) -> None:
+        self.analyse = analyse
+        self.count = count
+        self._extra: list[Finding] | None = None
+
+    async def __call__(
+        self, data: bytes, filename: str, media_type: str | None
+    ) -> tuple[DocumentIR, RulesReview]:
+        ir, review = await self.analyse(data, filename, media_type)
+        if self._extra is None:
+            taken = {finding.id for finding in review.findings}
+            self._extra = list(itertools.islice(_sentence_findings(ir, taken), self.count))
+        findings = [*review.findings, *self._extra][: self.count]
+        return ir, RulesReview(findings=findings, failures=review.failures)
+
+
+def _sentence_findings(ir: DocumentIR, taken: set[str]) -> Iterator[Finding]:
+    """A finding per distinct sentence, shaped like the day-count findings the rules gave."""
+    for section in ir.sections:
+        for sentence in section.text.split(". "):
+            quote = sentence.strip()
+            evidence = Evidence(quote=quote, section=section.label, page=section.page_start)
+            if not quote or (id_ := finding_id("bench-sentence", evidence)) in taken:
+                continue
+            taken.add(id_)
+            yield Finding(
+                id=id_,
+                rule="bench-sentence",
+                category="market_calendar",
+                severity="high",
+                title=f"'{quote[:40]}' does not say trading or calendar days",
+                detail="The window can be read as calendar or trading days, and no calendar "
+                "is named for counting them or for holidays inside the window.",
+                suggestion="Say 'N trading days on the <exchange> calendar, ending at t-1' "
+                "(or calendar days), and state it once for the whole document.",
+                evidence=evidence,
+            )
+
+
+async def bench_docsense(
+    dsn: str, pdf: bytes, seconds: float, *, findings: int | None = None
+) -> dict[str, Any]:
+    """The real server under review load; with `findings`, every review carries that many."""
     async with FakeSlack(bot_token=TOKEN) as slack, aiohttp.ClientSession() as http:
         settings = Settings(
             database_url=dsn,
@@ -198,6 +277,9 @@ async def bench_docsense(dsn: str, pdf: bytes, seconds: float) -> dict[str, Any]
             ai_provider="rules",  # offline and deterministic, whatever keys the shell has
         )
         async with open_runtime(settings) as runtime:
+            if findings is not None:
+                documents = runtime.documents
+                documents.analyse = LargeReviews(documents.analyse, findings)
             server = Server(runtime, settings)
             await server.start()
             url = f"http://127.0.0.1:{server.ports['http']}/slack/events"
@@ -216,9 +298,13 @@ async def bench_docsense(dsn: str, pdf: bytes, seconds: float) -> dict[str, Any]
                 await server.stop()
             if dead := await _reviews_finished(runtime.pool, "dead"):
                 raise RuntimeError(f"{dead} review job(s) failed")
+            largest = await runtime.pool.fetchval(
+                "SELECT max(count) FROM (SELECT count(*) FROM findings GROUP BY document_id) c"
+            )
     if measured["reviews"] < 1:
         raise RuntimeError("no review completed during the window: it measured an idle bot")
-    return _row("docsense", measured)
+    impl = "docsense" if findings is None else f"docsense-{findings}-findings"
+    return {**_row(impl, measured), "findings_per_review": largest}
 
 
 # -- bare slack-bolt baseline --------------------------------------------------------------
@@ -249,19 +335,21 @@ async def bench_bare_bolt(seconds: float) -> dict[str, Any]:
 
 
 async def _bench(args: argparse.Namespace, pdf: bytes, seconds: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="docsense-bench-") as folder:
-        dsn = args.database_url or await asyncio.to_thread(embedded_dsn, Path(folder))
-        docsense = await bench_docsense(dsn, pdf, seconds)
-    print(json.dumps(docsense), flush=True)
+    rows = []
+    for findings in (None, LARGE_REVIEW_FINDINGS):
+        # A fresh database each time, so the second run does not query the first's rows.
+        with tempfile.TemporaryDirectory(prefix="docsense-bench-") as folder:
+            dsn = args.database_url or await asyncio.to_thread(embedded_dsn, Path(folder))
+            rows.append(await bench_docsense(dsn, pdf, seconds, findings=findings))
+        print(json.dumps(rows[-1]), flush=True)
     bare = await bench_bare_bolt(seconds)
     print(json.dumps(bare), flush=True)
-    ratio = docsense["p99_ms"] / bare["p99_ms"]
-    verdict = {
-        "p99_ratio": round(ratio, 2),
-        "p99_under_100_ms": docsense["p99_ms"] < P99_TARGET_MS,
-        "within_1_5x_of_bare": ratio <= RATIO_TARGET,
+    verdict: dict[str, Any] = {
+        f"{row['impl']}_p99_under_{P99_TARGET_MS:g}_ms": row["p99_ms"] < P99_TARGET_MS
+        for row in rows
     }
-    verdict["targets_met"] = verdict["p99_under_100_ms"] and verdict["within_1_5x_of_bare"]
+    verdict["p99_ratios_to_bare"] = [round(row["p99_ms"] / bare["p99_ms"], 2) for row in rows]
+    verdict["targets_met"] = all(row["p99_ms"] < P99_TARGET_MS for row in rows)
     print(json.dumps(verdict), flush=True)
 
 
