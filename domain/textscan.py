@@ -15,16 +15,19 @@ pattern that cannot be read is run in full.
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]
 import bisect
 import heapq
+import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
 # The parse tree is the one `re.compile` itself builds. The modules are private, so any
 # failure to read a tree means "no shortcut", which is slow but never wrong.
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
+from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
 from typing import Any
 
 import ahocorasick
@@ -162,10 +165,16 @@ class Haystack:
         high = bisect.bisect_right(positions, self._offset + len(self.text) - len(word))
         return positions, low, high
 
-    def finditer(self, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    def finditer(
+        self, pattern: re.Pattern[str], near: Sequence[tuple[int, int]] | None = None
+    ) -> Iterator[re.Match[str]]:
         """`pattern.finditer(self.text)`, running the regex only on the stretches of text
         between two separators that contain a needle. Lazy, so a caller that stops at the
-        first match pays for the stretches up to it."""
+        first match pays for the stretches up to it.
+
+        A caller that only wants matches starting within `near` (ordered, disjoint (start,
+        end) spans of this text, ends included) may get only those of stretches meeting one:
+        matches never cross a separator, so skipping a stretch changes no other match."""
         words, separator = needles(pattern), _separator(pattern)
         if words is None or separator is None:
             yield from pattern.finditer(self.text)
@@ -194,7 +203,8 @@ class Haystack:
                     low = bisect.bisect_left(positions, end + offset, low, high)
                     if low < high:
                         heapq.heappush(upcoming, (positions[low] - offset, which, low))
-            yield from pattern.finditer(self.text, start, end)
+            if near is None or _meets(near, start, end):
+                yield from pattern.finditer(self.text, start, end)
 
     def search(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
         """`pattern.search(self.text)`, by way of `finditer`. Remembered: checks ask the same
@@ -203,6 +213,12 @@ class Haystack:
         if pattern not in self._first:
             self._first[pattern] = next(self.finditer(pattern), None)
         return self._first[pattern]
+
+
+def _meets(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether one of `spans` (ordered, disjoint) meets [start, end], ends included."""
+    last = bisect.bisect_right(spans, (end, math.inf)) - 1
+    return last >= 0 and spans[last][1] >= start
 
 
 def may_match(pattern: re.Pattern[str], folded: str) -> bool:
@@ -316,7 +332,8 @@ def _class_members(items: Iterable[tuple[Any, Any]]) -> set[str] | None:
 def needles(pattern: re.Pattern[str]) -> Needles | None:
     """Lower-case words one of which every match of `pattern` contains; None if unknown."""
     try:
-        return _required(_parser.parse(pattern.pattern, pattern.flags).data)
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        return _required(tree.data, tree.state.flags)
     except Exception:
         return None
 
@@ -377,7 +394,7 @@ def _in_class(items: Iterable[tuple[Any, Any]], char: str) -> bool:
     return member != negate
 
 
-def _required(items: Iterable[tuple[Any, Any]]) -> Needles | None:
+def _required(items: Iterable[tuple[Any, Any]], flags: int) -> Needles | None:
     """The best needle set for a sequence: a run of literals, or a required group's set."""
     candidates: list[Needles] = []
     run: list[str] = []
@@ -393,12 +410,15 @@ def _required(items: Iterable[tuple[Any, Any]]) -> Needles | None:
             continue
         close_run()
         found: Needles | None = None
-        if op is sre.SUBPATTERN:
-            found = _required(av[3].data)
+        if op is sre.LITERAL:
+            found = _folded_forms(chr(av), flags)
+        elif op is sre.SUBPATTERN:
+            # A group may set or clear flags for its own text: (?-i:...).
+            found = _required(av[3].data, (flags | av[1]) & ~av[2])
         elif op is sre.BRANCH:
-            found = _any_of(av[1])
+            found = _any_of(av[1], flags)
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
-            found = _required(av[2].data)
+            found = _required(av[2].data, flags)
         if found is not None:
             candidates.append(found)
     close_run()
@@ -406,16 +426,29 @@ def _required(items: Iterable[tuple[Any, Any]]) -> Needles | None:
     return max(candidates, key=_selectivity, default=None)
 
 
+def _folded_forms(char: str, flags: int) -> Needles | None:
+    """What `fold` makes of each character a literal non-ASCII `char` matches ("ε" also
+    matches "Ε" and "ϵ"), following re's own case rules; None under LOCALE."""
+    if flags & re.LOCALE:
+        return None
+    if not flags & re.IGNORECASE or flags & re.ASCII:
+        return frozenset({fold(char)})
+    # re matches a character whose simple lower case is this one's or one of its extra cases.
+    lower = _sre.unicode_tolower(ord(char))
+    lowers = {lower, *_EXTRA_CASES.get(lower, ())}
+    return frozenset(fold(chr(code)) for code in lowers)
+
+
 def _selectivity(words: Needles) -> tuple[int, float]:
     lengths = [len(word) for word in words]
     return min(lengths), sum(lengths) / len(lengths)
 
 
-def _any_of(branches: Iterable[Any]) -> Needles | None:
+def _any_of(branches: Iterable[Any], flags: int) -> Needles | None:
     """Every branch must have needles, and a match contains one of any branch's."""
     union: set[str] = set()
     for branch in branches:
-        found = _required(branch.data)
+        found = _required(branch.data, flags)
         if found is None:
             return None
         union |= found

@@ -8,8 +8,10 @@ the row has text. Phrase lists of the checklist itself still count; this only ad
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -17,6 +19,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.review.context import Context
+from domain.review.screen import needles
 from domain.review.text import has_number
 
 _SPECIAL = {
@@ -124,16 +127,25 @@ def _alternative_matches(alternative: tuple[_Group, ...], context: Context) -> b
         candidates = (s for section in context.sections for s in section.sentences)
         return any(all(group.matches(s.text) for group in alternative) for s in candidates)
     # Only sentences where every other group can match (holding one of its needles, or a
-    # number) are worth a match of the first group.
+    # number) are worth a match of the first group. Narrowing is only a shortcut, as every
+    # group is matched on each sentence anyway, and locating a very common needle ("in")
+    # costs more than it saves: the rarest groups narrow first, and a group stops being used
+    # once it occurs more than twice as often as there are sentences left.
     allowed: set[tuple[int, int]] | None = None
-    for group in rest:
+    for group in sorted(rest, key=lambda group: _occurrences(group, context)):
+        if allowed is not None and _occurrences(group, context) > 2 * len(allowed):
+            break
         possible = _possible(group, context)
         if possible is not None:
             allowed = possible if allowed is None else allowed & possible
     starts = None
+    within: dict[int, list[tuple[int, int]]] | None = None
     if allowed is not None:
         starts = {(i, context.sections[i].sentences[n].start) for i, n in allowed}
-    within = None if allowed is None else {index for index, _ in allowed}
+        within = defaultdict(list)
+        for index, number in sorted(allowed):
+            sentence = context.sections[index].sentences[number]
+            within[index].append((sentence.start, sentence.end))
     # Sentences found by the first group's own pattern need only the other groups.
     seen: set[tuple[int, int]] = set()
     for index, match in context.matches(first.pattern, within):
@@ -144,6 +156,17 @@ def _alternative_matches(alternative: tuple[_Group, ...], context: Context) -> b
             if all(group.matches(sentence.text) for group in rest):
                 return True
     return False
+
+
+def _occurrences(group: _Group, context: Context) -> float:
+    """How many places `_possible` would look up for `group`; infinite when unknown."""
+    count = len(context.numbered) if group.needs_number else 0
+    if group.pattern is None:
+        return count
+    words = needles(group.pattern)
+    if words is None:
+        return math.inf
+    return count + sum(len(context.document.index.positions(word)) for word in words)
 
 
 def _possible(group: _Group, context: Context) -> set[tuple[int, int]] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -116,39 +117,41 @@ class Context:
             yield sentence, sorted(possible, key=order.__getitem__)
 
     def matches(
-        self, pattern: re.Pattern[str], within: set[int] | None = None
+        self, pattern: re.Pattern[str], within: dict[int, list[tuple[int, int]]] | None = None
     ) -> Iterator[tuple[int, re.Match[str]]]:
-        """Each match of `pattern` in each section's text (of the sections `within`, if
-        given), with the section's index, in document order: the sections without a needle
-        are never visited."""
+        """Each match of `pattern` in each section's text, with the section's index, in
+        document order: the sections without a needle are never visited. With `within`, only
+        the sections it lists are, and of each only stretches meeting its spans (ordered,
+        disjoint, ends included) need be: a caller wanting matches that start there."""
         words = needles(pattern)
         if words is None:
             indexes: Iterable[int] = range(len(self.sections))
         else:
             indexes = sorted({index for word in words for index in self._sections_with(word)})
-        for index in indexes if within is None else sorted(within.intersection(indexes)):
-            for match in self.haystacks[index].finditer(pattern):
+        for index in indexes if within is None else sorted(within.keys() & set(indexes)):
+            near = None if within is None else within[index]
+            for match in self.haystacks[index].finditer(pattern, near):
                 yield index, match
 
     def _sections_with(self, word: str) -> set[int]:
-        """The sections whose text holds `word`."""
+        """The sections whose text holds `word`. Positions are sorted, so after the first in
+        a section the rest of it is skipped: an occurrence later in a section fits in its
+        text only if the first does."""
         found = set()
-        for position in self.document.index.positions(word):
-            located = self._locate(position, len(word))
-            if located is not None:
-                found.add(located[0])
+        positions = self.document.index.positions(word)
+        bodies, length = self._bodies, len(word)
+        at = 0
+        while at < len(positions):
+            position = positions[at]
+            index = bisect.bisect_right(bodies, position) - 1
+            if index >= 0 and position - bodies[index] + length <= len(
+                self.sections[index].section.text
+            ):
+                found.add(index)
+            if index + 1 == len(bodies):
+                break
+            at = bisect.bisect_left(positions, bodies[index + 1], at + 1)
         return found
-
-    def _locate(self, position: int, length: int) -> tuple[int, int] | None:
-        """The section holding `length` characters at `position` of `text`, and the offset
-        in its text; None when they are not all in one section's text."""
-        index = bisect.bisect_right(self._bodies, position) - 1
-        if index < 0:
-            return None
-        offset = position - self._bodies[index]
-        if offset + length > len(self.sections[index].section.text):
-            return None
-        return index, offset
 
     def _sentences_with(self, word: str) -> list[tuple[int, int]]:
         """(section, sentence) of each sentence holding `word`, in document order; checks share
@@ -156,14 +159,25 @@ class Context:
         found = self._word_sentences.get(word)
         if found is None:
             found = []
+            bodies, length = self._bodies, len(word)
+            # The section of the last position, kept while positions stay in it: common words
+            # occur thousands of times, and a lookup per occurrence adds up.
+            index, low, high, size = -1, 0, -1, 0
+            section = None
             for position in self.document.index.positions(word):
-                located = self._locate(position, len(word))
-                if located is None:
+                if not low <= position < high:
+                    index = bisect.bisect_right(bodies, position) - 1
+                    if index < 0:
+                        continue
+                    low = bodies[index]
+                    high = bodies[index + 1] if index + 1 < len(bodies) else math.inf
+                    section = self.sections[index]
+                    size = len(section.section.text)
+                offset = position - low
+                if section is None or offset + length > size:
                     continue
-                index, offset = located
-                section = self.sections[index]
                 number = bisect.bisect_right(section.starts, offset) - 1
-                inside = number >= 0 and offset + len(word) <= section.sentences[number].end
+                inside = number >= 0 and offset + length <= section.sentences[number].end
                 if inside and (not found or found[-1] != (index, number)):
                     found.append((index, number))
             self._word_sentences[word] = found
@@ -200,8 +214,22 @@ class Context:
         return [self.sections[index].sentences[number] for index, number in sorted(places or ())]
 
     def sentences_for(self, *patterns: re.Pattern[str]) -> Iterator[Span]:
-        """The sentences `screen` lists for `patterns`."""
-        return (sentence for sentence, _ in self.screen(*patterns))
+        """The sentences `screen` lists for `patterns`, without working out which patterns
+        each may match."""
+        if any(needles(pattern) is None for pattern in patterns):
+            places: Iterable[tuple[int, int]] = (
+                (i, n) for i, text in enumerate(self.sections) for n in range(len(text.sentences))
+            )
+        else:
+            places = sorted(
+                {
+                    where
+                    for pattern in patterns
+                    for word in needles(pattern) or ()
+                    for where in self._sentences_with(word)
+                }
+            )
+        return (self.sections[index].sentences[number] for index, number in places)
 
     @cached_property
     def order(self) -> dict[str, int]:

@@ -28,7 +28,7 @@ from typing import Literal
 
 from domain.findings import SEVERITIES, Severity
 from domain.review.rules import Scope
-from domain.review.screen import SCREENED, Haystack, fold, screened
+from domain.review.screen import Haystack, screened
 
 DocumentKind = Literal["live", "strategy", "index", "research", "model", "product"]
 
@@ -131,7 +131,9 @@ def classify(title: str, document: Haystack) -> DocumentKind:
     if production and production + _hits(_EXECUTION_MARKERS, document) >= 2:
         return "live"
     text = f"{title}\n{document.text}"
-    titled = Haystack(text, index=SCREENED.index(fold(text)))
+    # Its few needles are found on demand: a second pass for every declared needle would
+    # cost more than these searches.
+    titled = Haystack(text)
     index_hits = sum(1 for marker in _INDEX_MARKERS if titled.search(marker))
     if (_INDEX_TITLE.search(title) is not None and index_hits >= 1) or index_hits >= 3:
         return "index"

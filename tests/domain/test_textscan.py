@@ -1,4 +1,5 @@
-"""`domain.textscan.finditer` must find exactly what `Pattern.finditer` finds."""
+"""`domain.textscan.finditer` must find exactly what `Pattern.finditer` finds, and a
+pattern's needles must occur (folded) in everything it matches."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 import pytest
 
 from domain.semantics import parameters
-from domain.textscan import finditer, starts
+from domain.textscan import finditer, fold, needles, starts
 
 SAMPLES = (
     "The lookback window is 252 trading days; the cap is $5 mn and USD 2.5 billion.",
@@ -35,3 +36,23 @@ def test_starts_is_none_or_exact(source: str) -> None:
     assert found == [(m.span(), m.groups()) for m in pattern.finditer(text)]
     if source in (r"a?", r"(?i)abc", r"[^a]b", r"(?:x|)y?"):
         assert starts(pattern) is None
+
+
+# Each letter and every other character re matches it with under IGNORECASE.
+_CASES = {"ε": "Εϵ", "σ": "Σς", "ſ": "sS", "ı": "iI", "µ": "μΜ", "±": ""}
+
+
+@pytest.mark.parametrize(
+    ("source", "flags"),
+    [(f"x{char}y", flags) for char in _CASES for flags in (0, re.IGNORECASE)]
+    + [(r"(?i:ε)", 0), (r"(?-i:ε)", re.IGNORECASE), (r"ab|ε", re.IGNORECASE)],
+)
+def test_non_ascii_needles_cover_every_case_form(source: str, flags: int) -> None:
+    pattern = re.compile(source, flags)
+    words = needles(pattern)
+    assert words is not None
+    for char, others in _CASES.items():
+        for form in char + others:
+            text = source.replace(char, form) if char in source else ""
+            for match in pattern.finditer(text):
+                assert any(word in fold(match.group()) for word in words)
