@@ -70,6 +70,12 @@ class NeedleIndex:
         self.folded = folded
         self._found = {} if found is None else found
 
+    def count(self, word: str) -> int:
+        """About how often `word` occurs (overlaps aside), without listing the positions of
+        one not yet found: enough to tell a rare needle from a common one."""
+        found = self._found.get(word)
+        return self.folded.count(word) if found is None else len(found)
+
     def positions(self, word: str) -> list[int]:
         """Every start of `word` in the text, overlapping ones included."""
         found = self._found.get(word)

@@ -159,14 +159,14 @@ def _alternative_matches(alternative: tuple[_Group, ...], context: Context) -> b
 
 
 def _occurrences(group: _Group, context: Context) -> float:
-    """How many places `_possible` would look up for `group`; infinite when unknown."""
+    """About how many places `_possible` would look up for `group`; infinite when unknown."""
     count = len(context.numbered) if group.needs_number else 0
     if group.pattern is None:
         return count
     words = needles(group.pattern)
     if words is None:
         return math.inf
-    return count + sum(len(context.document.index.positions(word)) for word in words)
+    return count + sum(context.document.index.count(word) for word in words)
 
 
 def _possible(group: _Group, context: Context) -> set[tuple[int, int]] | None:
