@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from eventstore.notifications import Listener
 from eventstore.store import EVENTS_CHANNEL
 from eventstore.subscription import follow
 from eventstore.worker import JobContext, JobWorker
+from tests.eventstore.db_proxy import DatabaseProxy
 
 
 async def test_listener_wakes_on_append_and_on_enqueue(
@@ -93,3 +95,56 @@ async def test_worker_wakes_for_a_new_job_without_waiting_for_its_poll(
         worker.stop()
         await asyncio.wait_for(runner, 5)
         await listener.stop()
+
+
+async def _woken_by_appends(store: EventStore, wake: asyncio.Event, attempts: int = 100) -> bool:
+    """Append until one append wakes `wake` (the listener may still be reconnecting)."""
+    for _ in range(attempts):
+        wake.clear()
+        await store.append(f"wake-{uuid.uuid4()}", 0, [NewEvent("Woke", {})])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), 0.2)
+            return True
+    return False
+
+
+async def test_listener_reconnects_after_its_connection_drops_and_wakes_everyone(
+    store: EventStore, database_dsn: str
+) -> None:
+    async with DatabaseProxy(database_dsn) as proxy:
+        listener = Listener(proxy.dsn, [EVENTS_CHANNEL, JOBS_CHANNEL], reconnect_max_seconds=0.2)
+        await listener.start()
+        try:
+            events, jobs = listener.wake_event(EVENTS_CHANNEL), listener.wake_event(JOBS_CHANNEL)
+            await proxy.cut()  # what a PostgreSQL restart does to the LISTEN connection
+            await asyncio.sleep(0.5)
+            jobs.clear()
+            await proxy.restore()
+            await asyncio.wait_for(jobs.wait(), 10)  # woken: notifications meanwhile are lost
+            assert await _woken_by_appends(store, events), "no notification after reconnecting"
+            assert listener.reconnects == 1 and listener.connected
+        finally:
+            await listener.stop()
+
+
+async def test_listener_replaces_a_connection_that_stops_answering(
+    store: EventStore, database_dsn: str
+) -> None:
+    """A network gone silent closes nothing: only the ping notices."""
+    async with DatabaseProxy(database_dsn) as proxy:
+        listener = Listener(
+            proxy.dsn,
+            [EVENTS_CHANNEL],
+            ping_seconds=0.2,
+            ping_timeout=0.3,
+            reconnect_max_seconds=0.2,
+        )
+        await listener.start()
+        try:
+            proxy.stall()
+            await asyncio.sleep(1.0)
+            proxy.flow()
+            assert await _woken_by_appends(store, listener.wake_event(EVENTS_CHANNEL))
+            assert listener.reconnects >= 1
+        finally:
+            await listener.stop()
