@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     pdf_extractor: Literal["pdfium", "pypdf"] = Field(
         "pdfium", description="PDF text library: `pdfium` (fast) or `pypdf` (the fallback)."
     )
+    worker_cpu_seconds: int = Field(
+        300, ge=1, le=3600, description="CPU seconds one document's read and review may use."
+    )
+    worker_memory_mb: int = Field(
+        1536, ge=0, le=65536, description="Address space of a review worker, in MB; 0: no cap."
+    )
     ai_provider: Literal["auto", "rules", "anthropic", "openai", "gemini"] = Field(
         "auto",
         description="`auto`: every provider with a key (Anthropic, OpenAI, Gemini, in that "

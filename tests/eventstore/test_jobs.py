@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import random
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import pytest
@@ -14,6 +18,7 @@ from eventstore import EventStore, JobQueue, LeaseLost, NewEvent
 from eventstore.database import connect, create_pool
 from eventstore.jobs import JOBS_CHANNEL, backoff_delay
 from eventstore.worker import JobContext, JobWorker, PermanentJobError
+from tests.eventstore.db_proxy import DatabaseProxy
 
 
 @pytest.fixture
@@ -342,3 +347,134 @@ async def test_a_worker_survives_losing_its_database_connections(database_dsn: s
         await asyncio.wait_for(runner, 5)
     finally:
         await pool.close()
+
+
+@contextlib.contextmanager
+def unhandled_errors() -> Iterator[list[dict[str, Any]]]:
+    """What reaches the event loop's exception handler ("Task exception was never
+    retrieved" and the like) while the block runs."""
+    loop = asyncio.get_running_loop()
+    seen: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: seen.append(context))
+    try:
+        yield seen
+        gc.collect()  # an unretrieved task exception is reported when the task is collected
+    finally:
+        loop.set_exception_handler(previous)
+
+
+class OutageJob:
+    """One job run by a worker whose database connections go through `proxy`."""
+
+    def __init__(self, pool: asyncpg.Pool, proxied: asyncpg.Pool, lease: float) -> None:
+        self.pool = pool
+        self.queue = JobQueue(proxied, lease=timedelta(seconds=lease), backoff_base=0.01)
+        self.runs = 0
+        self.started = asyncio.Event()
+        self.finish = asyncio.Event()
+        self.cancelled = asyncio.Event()
+        self.worker = JobWorker(
+            self.queue, {"outage": self.work}, name="w", poll_seconds=0.05, heartbeat_seconds=0.2
+        )
+        self.runner: asyncio.Task[None] | None = None
+
+    async def work(self, _context: JobContext) -> None:
+        self.runs += 1
+        self.started.set()
+        try:
+            await self.finish.wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+
+    async def start(self) -> None:
+        await self.pool.execute("TRUNCATE jobs")
+        async with self.pool.acquire() as connection:
+            await self.queue.enqueue(connection, "outage", {})
+        self.runner = asyncio.create_task(self.worker.run())
+        await asyncio.wait_for(self.started.wait(), 10)
+
+    async def row(self) -> asyncpg.Record:
+        return await self.pool.fetchrow("SELECT state, attempts, lease_until FROM jobs")
+
+    async def wait_state(self, state: str) -> asyncpg.Record:
+        for _ in range(300):
+            if (row := await self.row())["state"] == state:
+                return row
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the job never became {state}: {dict(await self.row())}")
+
+    async def stop(self) -> None:
+        self.worker.stop()
+        assert self.runner is not None
+        await asyncio.wait_for(self.runner, 10)
+
+
+@pytest.fixture
+async def proxy(database_dsn: str) -> AsyncIterator[DatabaseProxy]:
+    async with DatabaseProxy(database_dsn) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+async def proxied(proxy: DatabaseProxy) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(proxy.dsn, min_size=1, max_size=4)
+    yield pool
+    pool.terminate()
+
+
+async def test_heartbeats_resume_when_the_database_comes_back(
+    pool: asyncpg.Pool, proxy: DatabaseProxy, proxied: asyncpg.Pool
+) -> None:
+    job = OutageJob(pool, proxied, lease=4)
+    with unhandled_errors() as errors:
+        await job.start()
+        await proxy.cut()
+        await asyncio.sleep(1.0)  # heartbeats fail meanwhile; the lease still has time
+        await proxy.restore()
+        before = (await job.row())["lease_until"]
+        for _ in range(100):
+            if (await job.row())["lease_until"] > before:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the lease is no longer renewed after the outage")
+        job.finish.set()
+        done = await job.wait_state("succeeded")
+        await job.stop()
+    assert errors == []
+    assert job.runs == 1 and done["attempts"] == 1 and not job.cancelled.is_set()
+
+
+async def test_a_handler_whose_lease_runs_out_in_an_outage_stops_and_the_job_runs_again(
+    pool: asyncpg.Pool, proxy: DatabaseProxy, proxied: asyncpg.Pool
+) -> None:
+    job = OutageJob(pool, proxied, lease=1.5)
+    with unhandled_errors() as errors:
+        await job.start()
+        await proxy.cut()
+        # It can no longer tell whether the job is still its own, so it must stop.
+        await asyncio.wait_for(job.cancelled.wait(), 10)
+        job.finish.set()
+        await proxy.restore()
+        done = await job.wait_state("succeeded")
+        await job.stop()
+    assert errors == []
+    assert job.runs == 2 and done["attempts"] == 2
+
+
+async def test_an_outcome_the_database_missed_is_recorded_once_it_is_back(
+    pool: asyncpg.Pool, proxy: DatabaseProxy, proxied: asyncpg.Pool
+) -> None:
+    job = OutageJob(pool, proxied, lease=6)
+    with unhandled_errors() as errors:
+        await job.start()
+        await proxy.cut()
+        job.finish.set()  # the handler is done; completing it fails for now
+        await asyncio.sleep(1.0)
+        await proxy.restore()
+        done = await job.wait_state("succeeded")
+        await job.stop()
+    assert errors == []
+    assert job.runs == 1 and done["attempts"] == 1, "completed, not run again after its lease"
