@@ -15,7 +15,7 @@ import asyncpg
 from bot.settings import Settings, SettingsError
 from domain.ai.pricing import parse_overrides
 from domain.ai.providers import build_providers
-from domain.ingest.offload import shutdown_ingest_pool
+from domain.ingest.offload import WorkerLimits, shutdown_ingest_pool
 from domain.ir import DocumentIR
 from domain.pipeline import read_and_review, read_and_review_in_worker
 from domain.projections import DocumentsProjection
@@ -140,7 +140,8 @@ async def open_runtime(settings: Settings, *, local: bool = False) -> AsyncItera
     store = EventStore(pool, observer=observers[0] if observers else None)
     jobs = JobQueue(pool, lease=timedelta(seconds=settings.job_lease_seconds))
     reading = {"max_bytes": settings.max_upload_bytes, "pdf_extractor": settings.pdf_extractor}
-    analyse: Analyse = partial(read_and_review_in_worker, **reading)
+    limits = WorkerLimits(settings.worker_cpu_seconds, settings.worker_memory_mb * 2**20 or None)
+    analyse: Analyse = partial(read_and_review_in_worker, **reading, limits=limits)
     if local:
         analyse = _in_process_when_small(analyse, partial(read_and_review, **reading))
     ai_observer = observers[1] if observers else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -73,6 +74,11 @@ class Projector:
         self.batch_size = batch_size
         self.batch_bytes = batch_bytes
         self.undecoded_types = frozenset(getattr(projection, "undecoded_types", ()))
+        self.following = False
+        """True while `run_forever` runs; /health reports a projector that stopped."""
+        self.failing_since: float | None = None
+        """`time.monotonic()` of the first failed batch since the last good one."""
+        self.last_error: str | None = None
 
     async def run_batch(self) -> int:
         """Apply the next batch; returns how many events it applied (0 when caught up)."""
@@ -121,15 +127,54 @@ class Projector:
     ) -> None:
         """Follow the log: woken by NOTIFY through `wake`, polling as the fallback. A batch
         that raises (a database blip, an event the projection chokes on) is rolled back,
-        logged, reported to `on_error` with the projection's name and retried at the next
-        poll: the read model must not stop for good on one failure."""
-        while True:
-            wake.clear()  # before catching up, so a notification meanwhile is not lost
-            try:
-                await self.catch_up()
-            except Exception:
-                log.exception("projector.failed", projection=self.projection.name)
-                if on_error is not None:
-                    on_error(self.projection.name)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
+        reported to `on_error` with the projection's name and retried at the next poll:
+        the read model must not stop for good on one failure. The first failure of a run
+        of them is logged with its traceback, the rest in one line each."""
+        self.following = True
+        try:
+            while True:
+                wake.clear()  # before catching up, so a notification meanwhile is not lost
+                try:
+                    await self.catch_up()
+                except Exception as error:
+                    self._failed(error)
+                    if on_error is not None:
+                        on_error(self.projection.name)
+                else:
+                    self._recovered()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=poll_seconds)
+        finally:
+            self.following = False
+
+    def _failed(self, error: Exception) -> None:
+        name, kind = self.projection.name, type(error).__name__
+        if self.failing_since is None:
+            self.failing_since = time.monotonic()
+            log.exception("projector.failed", projection=name)
+        else:
+            log.warning("projector.still_failing", projection=name, error=kind)
+        self.last_error = kind
+
+    def _recovered(self) -> None:
+        if self.failing_since is not None:
+            log.info(
+                "projector.recovered",
+                projection=self.projection.name,
+                after_seconds=round(time.monotonic() - self.failing_since, 1),
+            )
+        self.failing_since = None
+        self.last_error = None
+
+
+async def projection_delays(pool: asyncpg.Pool) -> dict[str, float]:
+    """Seconds the oldest event each projection has not applied yet has waited (0 when
+    caught up). A few events stuck behind a failing one never add up to a large count,
+    but their wait keeps growing."""
+    rows = await pool.fetch(
+        """SELECT c.name, coalesce(extract(epoch FROM now() - (
+                   SELECT e.recorded_at FROM events e WHERE e.position > c.position
+                   ORDER BY e.position LIMIT 1)), 0) AS delay
+           FROM checkpoints c ORDER BY c.name"""
+    )
+    return {row["name"]: max(0.0, float(row["delay"])) for row in rows}

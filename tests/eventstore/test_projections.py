@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Callable
 
 import asyncpg
 import pytest
 
 from eventstore import EventStore, NewEvent, RecordedEvent
-from eventstore.projections import Projector, read_checkpoint
+from eventstore.database import create_pool
+from eventstore.projections import Projector, projection_delays, read_checkpoint
+from tests.eventstore.db_proxy import DatabaseProxy
 
 
 class CountingProjection:
@@ -169,3 +172,41 @@ async def test_undecoded_types_are_applied_without_their_payload(
     assert [r[1:] for r in rows] == [(41, 0)] * 5 + [(1, 7)]
     stored = await store.pool.fetchval("SELECT data FROM events ORDER BY position LIMIT 1")
     assert stored == {"i": 0}
+
+
+async def test_a_projector_reports_an_outage_and_catches_up_by_itself_after_it(
+    store: EventStore, fresh_log: int, database_dsn: str
+) -> None:
+    projection = CountingProjection(f"p{uuid.uuid4().hex[:6]}")
+    await projection.create(store.pool)
+    async with DatabaseProxy(database_dsn) as proxy:
+        proxied = await create_pool(proxy.dsn, min_size=1, max_size=2)
+        projector = Projector(EventStore(proxied), projection)
+        wake = asyncio.Event()
+        runner = asyncio.create_task(projector.run_forever(wake, poll_seconds=0.05))
+        try:
+            for _ in range(300):
+                if await read_checkpoint(store.pool, projection.name) == fresh_log:
+                    break
+                await asyncio.sleep(0.02)
+            await proxy.cut()
+            await store.append("item-late", 0, [NewEvent("Counted", {"i": 3})])
+            await _until(lambda: projector.failing_since is not None)
+            assert projector.last_error is not None and projector.following
+            assert (await projection_delays(store.pool))[projection.name] > 0
+            await proxy.restore()
+            await _until(lambda: projector.failing_since is None)
+            applied = f"SELECT n FROM {projection.table} WHERE stream_id = 'item-late'"
+            assert await store.pool.fetchval(applied) == 1
+            assert (await projection_delays(store.pool))[projection.name] == 0
+        finally:
+            runner.cancel()
+            await asyncio.gather(runner, return_exceptions=True)
+            proxied.terminate()
+    assert not projector.following, "a projector that stopped says so"
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 15) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
