@@ -13,7 +13,9 @@ from functools import partial
 from pydantic import TypeAdapter
 
 from domain.ingest import ingest
-from domain.ingest.offload import run_in_worker
+from domain.ingest.core import display_name, refuse_if_too_large
+from domain.ingest.errors import too_complex
+from domain.ingest.offload import WorkerLimitExceeded, WorkerLimits, run_in_worker
 from domain.ingest.pdf_text import PdfExtractor
 from domain.ir import DocumentIR
 from domain.review import RulesReview, review_document
@@ -57,8 +59,11 @@ async def read_and_review_in_worker(
     *,
     max_bytes: int,
     pdf_extractor: PdfExtractor = "pdfium",
+    limits: WorkerLimits | None = None,
 ) -> tuple[DocumentIR, RulesReview]:
-    """`IngestRefused` crosses the process boundary unchanged."""
+    """`IngestRefused` crosses the process boundary unchanged; a file that exhausts the
+    worker's `limits` is refused as too complex, and the workers live on."""
+    refuse_if_too_large(data, display_name(filename), max_bytes)  # before the copy to a worker
     job = partial(
         _read_and_review_as_json,
         data,
@@ -67,5 +72,13 @@ async def read_and_review_in_worker(
         max_bytes=max_bytes,
         pdf_extractor=pdf_extractor,
     )
-    ir_json, review_json = await run_in_worker(job)
+    try:
+        ir_json, review_json = await run_in_worker(job, limits)
+    except WorkerLimitExceeded as exceeded:
+        raise too_complex(filename, _exceeded(exceeded.limits)) from None
     return DocumentIR.model_validate_json(ir_json), _REVIEW.validate_json(review_json)
+
+
+def _exceeded(limits: WorkerLimits) -> str:
+    memory = "" if limits.memory_bytes is None else f" or {limits.memory_bytes // 2**20:,} MB"
+    return f"reading and reviewing it needed more than {limits.cpu_seconds:,} s of CPU{memory}"

@@ -45,6 +45,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")
 # Office stores a password-protected .docx as an OLE file with this stream name.
 _ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
+# Where Word keeps a document's VBA project; .docm and .dotm are the macro-enabled kinds.
+_MACROS = "word/vbaProject.bin"
+_MACRO_SUFFIXES = (".docm", ".dotm")
 _SUPPORTED = "a PDF, Word (.docx), Markdown, reStructuredText or plain-text file"
 
 
@@ -84,6 +87,7 @@ def _zip_format(data: bytes, filename: str, claimed: Format | None) -> Format:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             is_docx = "word/document.xml" in archive.NameToInfo
+            has_macros = _MACROS in archive.NameToInfo
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         if claimed is Format.DOCX:
             raise IngestRefused(
@@ -92,8 +96,20 @@ def _zip_format(data: bytes, filename: str, claimed: Format | None) -> Format:
                 f"Save it again from Word and re-upload it.",
             ) from exc
         raise _unsupported(filename) from exc
+    if is_docx and (has_macros or PurePath(filename).suffix.lower() in _MACRO_SUFFIXES):
+        raise IngestRefused(
+            RefusalReason.UNSUPPORTED_TYPE,
+            f"“{filename}” is a macro-enabled Word document, which I don't open. Save it as "
+            f"a plain Word document (.docx) or PDF and upload that.",
+        )
     if is_docx:
         return Format.DOCX
+    if claimed is Format.DOCX:
+        raise IngestRefused(
+            RefusalReason.CORRUPT,
+            f"“{filename}” is labelled as a Word document but is some other archive, so I "
+            f"can't read it. Save it again from Word and re-upload it.",
+        )
     raise _unsupported(filename)
 
 

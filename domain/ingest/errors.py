@@ -14,6 +14,7 @@ class RefusalReason(StrEnum):
     NO_TEXT_LAYER = "no_text_layer"
     ZIP_BOMB = "zip_bomb"
     UNDECODABLE_TEXT = "undecodable_text"
+    TOO_COMPLEX = "too_complex"
 
 
 class IngestRefused(Exception):
@@ -34,3 +35,20 @@ class IngestRefused(Exception):
 
     def __repr__(self) -> str:
         return f"IngestRefused({self.reason.value!r}, {self.message!r})"
+
+
+class TooComplex(Exception):
+    """Raised by a reader that has met more structure than a document can plausibly have;
+    `ingest` turns it into a refusal naming the file, which readers do not know."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+def too_complex(filename: str, why: str) -> IngestRefused:
+    return IngestRefused(
+        RefusalReason.TOO_COMPLEX,
+        f"I stopped reading “{filename}”: {why}. Split it into smaller documents, or export "
+        f"it again if it should not be this large.",
+    )

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.ingest.errors import TooComplex
 from domain.ingest.headings import Heading
 from domain.ir import Section, Table
+
+# Ten times the headings of a 2,000-page rulebook: more is generated, not written, and each
+# section costs the review a pass of its own.
+MAX_SECTIONS = 20_000
 
 
 @dataclass(slots=True)
@@ -42,6 +47,8 @@ class SectionAssembler:
         self._tables: list[_TableDraft] = []
 
     def heading(self, heading: Heading, page: int | None = None) -> None:
+        if len(self._drafts) > MAX_SECTIONS:
+            raise TooComplex(f"it has more than {MAX_SECTIONS:,} headings")
         self._drafts.append(_Draft(heading, page, last_page=page))
 
     def text(self, block: str, page: int | None = None) -> None:

@@ -27,6 +27,9 @@ _NARRATIVE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z][a-z0-9-]+")
+_LINE_BREAK = re.compile(r"\n")
+_FULL_STOP = re.compile(r"\. ")
+_DIGIT = re.compile(r"\d")
 _STOP = frozenset(
     re.findall(
         r"\S+",
@@ -69,6 +72,27 @@ class Context:
         needles, built in one pass, also serves every section."""
         folded = fold(self.text)
         return Haystack(self.text, folded, SCREENED.index(folded))
+
+    @cached_property
+    def _stops(self) -> tuple[list[int], list[int], list[int]]:
+        """Where `text` has line breaks, ". " and digits, each sorted: a question about the
+        sentence around a match is then a few bisections, however long the sentence."""
+        text = self.text
+        return (
+            [m.start() for m in _LINE_BREAK.finditer(text)],
+            [m.start() for m in _FULL_STOP.finditer(text)],
+            [m.start() for m in _DIGIT.finditer(text)],
+        )
+
+    def has_number_around(self, start: int, end: int) -> bool:
+        """Whether the stretch of `text` around [start, end), between the line break or ". "
+        before it and the one after it, holds a digit."""
+        breaks, stops, digits = self._stops
+        before = max(_last_below(breaks, start), _last_below(stops, start - 1))
+        size = len(self.text)
+        after = min(_first_from(breaks, end, size), _first_from(stops, end, size))
+        first = bisect.bisect_left(digits, before + 1)
+        return first < len(digits) and digits[first] < after
 
     @cached_property
     def sections(self) -> list[SectionText]:
@@ -299,3 +323,15 @@ class Context:
             if span is None or not span.overlaps(exclude):
                 return True
         return False
+
+
+def _last_below(positions: list[int], limit: int) -> int:
+    """The last of the sorted `positions` below `limit`, or -1."""
+    index = bisect.bisect_left(positions, limit) - 1
+    return positions[index] if index >= 0 else -1
+
+
+def _first_from(positions: list[int], limit: int, default: int) -> int:
+    """The first of the sorted `positions` at or after `limit`, or `default`."""
+    index = bisect.bisect_left(positions, limit)
+    return positions[index] if index < len(positions) else default

@@ -43,22 +43,14 @@ def _pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(flexible(pattern), _FLAGS)
 
 
-def _sentence_has_number(text: str, start: int, end: int) -> bool:
-    left = max(text.rfind("\n", 0, start), text.rfind(". ", 0, start)) + 1
-    right_candidates = [i for i in (text.find("\n", end), text.find(". ", end)) if i != -1]
-    right = min(right_candidates) if right_candidates else len(text)
-    return any(char.isdigit() for char in text[left:right])
-
-
 def is_covered(rule: Rule, context: Context) -> bool:
     if rule.ir_check == "formulas" and context.ir.formulas:
         return True
     pattern = _compiled(rule).covers
     if pattern is None:
         return True
-    text = context.text
     for match in context.document.finditer(pattern):
-        if not rule.with_number or _sentence_has_number(text, match.start(), match.end()):
+        if not rule.with_number or context.has_number_around(match.start(), match.end()):
             return True
     return covered_in_own_words(rule.id, context)
 

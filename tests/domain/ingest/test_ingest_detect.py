@@ -110,4 +110,5 @@ def test_refusal_reasons_are_exactly_the_documented_codes() -> None:
         "no_text_layer",
         "zip_bomb",
         "undecodable_text",
+        "too_complex",
     }
