@@ -201,7 +201,10 @@ AI_REQUESTS = Counter(
 `rate_limited`, `overloaded`, `server_error`, `timeout`, `connection_error`,
 `malformed_output`, `bad_request`, `auth_failed`, `payment_required`,
 `permission_denied`, `not_found`, `request_too_large`, `http_<status>` (another 4xx),
-`adapter_error` (a small fixed set)."""
+`adapter_error`, or how a reply that came back ended without an answer: `truncated` (at
+the output limit; retried once with twice the budget), `refused` (the model declined; not
+retried), `blocked` (a safety filter; not retried), `incomplete` (retried once) (a small
+fixed set)."""
 
 AI_REQUEST_DURATION = Histogram(
     "docsense_ai_request_duration_seconds",
@@ -218,7 +221,8 @@ AI_TOKENS = Counter(
     ["provider", "kind"],
     registry=REGISTRY,
 )
-"""provider: as for `AI_REQUESTS`; kind: `input`, `output`, `cache_read`, `cache_write`."""
+"""provider: as for `AI_REQUESTS`; kind: `input`, `output`, `cache_read`, `cache_write`.
+Cache hit rate: `cache_read` over `input + cache_read + cache_write`."""
 
 AI_COST_USD = Counter(
     "docsense_ai_cost_usd",
@@ -228,13 +232,25 @@ AI_COST_USD = Counter(
 )
 """provider: as for `AI_REQUESTS`."""
 
+AI_CACHE_USD = Counter(
+    "docsense_ai_cache_usd",
+    "What prompt caching changed in AI spend, in US dollars, against sending all uncached.",
+    ["provider", "effect"],
+    registry=REGISTRY,
+)
+"""provider: as for `AI_REQUESTS`; effect: `saved` (cache reads billed below the input
+rate), `premium` (cache writes billed above it, on a call that read less than it wrote).
+Net saving: `saved - premium`."""
+
 AI_FINDINGS_DROPPED = Counter(
     "docsense_ai_findings_dropped",
-    "Model findings and citations dropped by grounding (their quote is not in the document).",
+    "Model findings and citations dropped: their quote failed grounding, or an absence of a part.",
     ["reason"],
     registry=REGISTRY,
 )
-"""reason: `quote_not_found`, `empty_quote`, `duplicate`."""
+"""reason: `quote_not_found`, `wrong_section` (found only outside the section the model named
+and its neighbours), `too_short` (a short quote found in several places), `empty_quote`,
+`duplicate`, `absence_in_part` (an absence reported from one part of a long document)."""
 
 ERRORS = Counter(
     "docsense_errors",

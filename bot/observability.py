@@ -39,6 +39,7 @@ class AIMetricsObserver:
         seconds: float,
         usage: TokenUsage | None,
         cost_usd: float,
+        saved_usd: float = 0.0,
     ) -> None:
         self.last_outcome[provider] = outcome
         metrics.AI_REQUESTS.labels(provider=provider, outcome=outcome).inc()
@@ -54,6 +55,9 @@ class AIMetricsObserver:
             ):
                 metrics.AI_TOKENS.labels(provider=provider, kind=kind).inc(tokens)
         metrics.AI_COST_USD.labels(provider=provider).inc(cost_usd)
+        # A counter only grows: savings and the write premium that offsets them separately.
+        effect = "saved" if saved_usd >= 0 else "premium"
+        metrics.AI_CACHE_USD.labels(provider=provider, effect=effect).inc(abs(saved_usd))
 
     def dropped(self, reasons: Counter[str]) -> None:
         for reason, count in reasons.items():

@@ -83,7 +83,24 @@ class Settings(BaseSettings):
     anthropic_model: str | None = Field(None, description="Overrides the default Claude model.")
     openai_model: str | None = Field(None, description="Overrides the default OpenAI model.")
     gemini_model: str | None = Field(None, description="Overrides the default Gemini model.")
-    ai_timeout_seconds: float = Field(60.0, gt=0, le=600, description="Per model call.")
+    openai_api_style: Literal["responses", "chat"] = Field(
+        "responses",
+        description="`responses` (OpenAI's Responses API) or `chat` (Chat Completions, for "
+        "servers that implement only that: vLLM, Ollama, LiteLLM, Azure).",
+    )
+    ai_effort: Literal["low", "medium", "high", "xhigh", "default"] = Field(
+        "medium",
+        description="How hard thinking models reason; `default` sends none (each model's own).",
+    )
+    ai_max_output_tokens: int = Field(
+        16_000, ge=1024, le=128_000, description="Output budget per model call, thinking included."
+    )
+    ai_timeout_seconds: float | None = Field(
+        None,
+        gt=0,
+        le=3600,
+        description="Per model call; unset: what AI_MAX_OUTPUT_TOKENS needs (450 s for 16,000).",
+    )
     ai_max_concurrency: int = Field(4, ge=1, le=32, description="Model calls in flight at once.")
     ai_prices: str | None = Field(
         None,
@@ -214,7 +231,8 @@ class Settings(BaseSettings):
             anthropic_model=self.anthropic_model,
             openai_model=self.openai_model,
             gemini_model=self.gemini_model,
-            timeout_seconds=self.ai_timeout_seconds,
+            openai_api_style=self.openai_api_style,
+            effort=None if self.ai_effort == "default" else self.ai_effort,
         )
 
     def require_slack(self) -> None:

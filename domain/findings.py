@@ -51,10 +51,15 @@ class Finding(BaseModel):
     source: Source = "rules"
 
 
-def finding_id(rule: str, evidence: Evidence | None) -> str:
+def finding_id(rule: str, evidence: Evidence | None, *, missing: str = "") -> str:
     """Stable across versions of a document, so a re-review can tell resolved from persisting.
 
     The section is left out on purpose: renumbering a section must not make a finding "new".
+    An absence has no quote, so `missing` names what is missing (a model absence's title):
+    two different gaps of one category are two findings, not one.
     """
     quote = " ".join(evidence.quote.split()).lower() if evidence else ""
-    return hashlib.sha256(f"{rule}\x1f{quote}".encode()).hexdigest()[:16]
+    key = f"{rule}\x1f{quote}"
+    if evidence is None and missing.strip():
+        key += "\x1f" + " ".join(missing.split()).lower()
+    return hashlib.sha256(key.encode()).hexdigest()[:16]

@@ -6,8 +6,14 @@ recommended model, Claude Opus 5.5, answers `tool_choice` of type `tool` or `any
 the schema on every current model. The schema is the SDK's `transform_schema` of our pydantic
 model, i.e. the subset the API accepts (no `$defs` surprises, `additionalProperties: false`).
 
-Prompt caching: the system prompt and the document are separate blocks, each marked
-`cache_control: ephemeral`, ahead of any question, so every question on a document reuses them.
+The default model always thinks, and thinking counts against `max_tokens`: the budget and
+timeout come with each request (`Budget`), and the effort (`output_config.effort`) is set
+explicitly when configured. Calls are not streamed; the timeout follows the SDK's own
+estimate for a non-streamed call of that many tokens.
+
+Prompt caching: one `cache_control` breakpoint, on the block that ends the prefix later calls
+share (the brief of a review's parts, the document of a thread's questions), and none when
+no later call would read it, since a cache write costs 1.25x the input price.
 """
 
 from __future__ import annotations
@@ -17,11 +23,16 @@ from typing import Any
 import anthropic
 from anthropic.types import Message, MessageParam, TextBlockParam
 
-from domain.ai.adapter_common import error_for_status, parse_json, transport_error
+from domain.ai.adapter_common import complete, count, sdk_errors
 from domain.ai.provider import (
+    INCOMPLETE,
+    REFUSED,
+    TRUNCATED,
     AnswerOutput,
     AnswerRequest,
+    Budget,
     Completion,
+    Effort,
     Output,
     ReviewOutput,
     ReviewRequest,
@@ -31,15 +42,18 @@ from domain.ai.provider import (
 DEFAULT_MODEL = "claude-opus-5-5"
 """platform.claude.com/docs/en/models: "start with Claude Opus 5.5 for most workloads"."""
 
-DEFAULT_MAX_TOKENS = 16_000
-"""Thinking is always on for the default model and counts against this budget."""
-
 _REVIEW_SCHEMA = anthropic.transform_schema(ReviewOutput)
 _ANSWER_SCHEMA = anthropic.transform_schema(AnswerOutput)
-
-
-def _cached_text(text: str) -> TextBlockParam:
-    return {"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}
+# `stop_reason` values (anthropic.types.StopReason) that leave no usable answer; `end_turn`,
+# `stop_sequence` and a missing value mean the reply is complete. Claude has no separate
+# safety block: declining is `refusal`.
+_STOPPED = {
+    "max_tokens": TRUNCATED,
+    "model_context_window_exceeded": TRUNCATED,
+    "refusal": REFUSED,
+    "pause_turn": INCOMPLETE,
+    "tool_use": INCOMPLETE,
+}
 
 
 class AnthropicProvider:
@@ -51,22 +65,29 @@ class AnthropicProvider:
         *,
         model: str = DEFAULT_MODEL,
         base_url: str | None = None,
-        timeout: float = 60,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
+        effort: Effort | None = None,
     ) -> None:
         self.model = model
-        self._max_tokens = max_tokens
-        self._client = anthropic.AsyncAnthropic(
-            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
-        )
+        self._effort = effort
+        self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0)
 
     async def review(self, request: ReviewRequest) -> Completion[ReviewOutput]:
-        messages = _conversation(request.document, (), None)
-        return await self._complete(request.system, messages, ReviewOutput, _REVIEW_SCHEMA)
+        blocks = [_text(request.brief, cached=request.cache_prefix)] if request.brief else []
+        cached_document = request.cache_prefix and not request.brief
+        blocks.append(_text(request.document, cached=cached_document))
+        messages: list[MessageParam] = [{"role": "user", "content": blocks}]
+        return await self._complete(
+            request.system, messages, request.budget, ReviewOutput, _REVIEW_SCHEMA
+        )
 
     async def answer(self, request: AnswerRequest) -> Completion[AnswerOutput]:
-        messages = _conversation(request.document, request.history, request.question)
-        return await self._complete(request.system, messages, AnswerOutput, _ANSWER_SCHEMA)
+        opening = [_text(request.document, cached=request.cache_prefix)]
+        if request.passages:
+            opening.append(_text(request.passages))
+        messages = _conversation(opening, request.history, request.question)
+        return await self._complete(
+            request.system, messages, request.budget, AnswerOutput, _ANSWER_SCHEMA
+        )
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -75,58 +96,69 @@ class AnthropicProvider:
         self,
         system: str,
         messages: list[MessageParam],
+        budget: Budget,
         output_type: type[Output],
         schema: dict[str, Any],
     ) -> Completion[Output]:
-        try:
+        output_config: dict[str, Any] = {"format": {"type": "json_schema", "schema": schema}}
+        if self._effort is not None:
+            output_config["effort"] = self._effort
+        with sdk_errors(anthropic):
             message = await self._client.messages.create(
                 model=self.model,
-                max_tokens=self._max_tokens,
-                system=[_cached_text(system)],
+                max_tokens=budget.max_output_tokens,
+                system=[_text(system)],
                 messages=messages,
-                output_config={"format": {"type": "json_schema", "schema": schema}},
+                output_config=output_config,  # type: ignore[arg-type]
+                timeout=budget.timeout_seconds,
             )
-        except anthropic.APIStatusError as error:
-            raise error_for_status(error.status_code, error.response.headers) from error
-        except anthropic.APITimeoutError as error:
-            raise transport_error(timed_out=True) from error
-        except anthropic.APIConnectionError as error:
-            raise transport_error(timed_out=False) from error
-        return Completion(
-            output=parse_json(output_type, _reply_text(message)),
+        return complete(
+            output_type,
+            _reply_text(message),
             usage=_usage(message),
             model=message.model or self.model,
+            stopped=_STOPPED.get(str(message.stop_reason)),
         )
 
 
+def _text(text: str, *, cached: bool = False) -> TextBlockParam:
+    block: TextBlockParam = {"type": "text", "text": text}
+    if cached:
+        block["cache_control"] = {"type": "ephemeral"}
+    return block
+
+
 def _conversation(
-    document: str, history: tuple[tuple[str, str], ...], question: str | None
+    opening: list[TextBlockParam], history: tuple[tuple[str, str], ...], question: str
 ) -> list[MessageParam]:
-    """The document opens the first user turn; earlier questions and answers alternate after it."""
+    """The prefix opens the first user turn; earlier questions and answers alternate after it."""
     turns: list[MessageParam] = []
-    pending: list[TextBlockParam] = [_cached_text(document)]
+    pending = opening
     for asked, answered in history:
-        pending.append({"type": "text", "text": asked})
+        pending.append(_text(asked))
         turns.append({"role": "user", "content": pending})
         turns.append({"role": "assistant", "content": answered})
         pending = []
-    if question is not None:
-        pending.append({"type": "text", "text": question})
+    pending.append(_text(question))
     turns.append({"role": "user", "content": pending})
     return turns
 
 
 def _reply_text(message: Message) -> str:
     """The JSON sits in the text blocks; thinking blocks come before it and are skipped."""
-    return "".join(block.text for block in message.content if block.type == "text")
+    return "".join(
+        getattr(block, "text", "") or "" for block in message.content or [] if block.type == "text"
+    )
 
 
 def _usage(message: Message) -> TokenUsage:
     """Anthropic already reports the three input kinds separately."""
     usage = message.usage
+    if usage is None:
+        return TokenUsage()
     return TokenUsage(
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_input_tokens or 0,
-        cache_write_tokens=usage.cache_creation_input_tokens or 0,
+        input_tokens=count(usage.input_tokens),
+        output_tokens=count(usage.output_tokens),
+        cache_read_tokens=count(usage.cache_read_input_tokens),
+        cache_write_tokens=count(usage.cache_creation_input_tokens),
     )

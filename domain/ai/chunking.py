@@ -1,30 +1,30 @@
-"""Split a long document into parts a model reviews concurrently, along section lines.
+"""Split a long document into parts a model reviews concurrently, along its own structure.
 
 A section is the unit a reviewer reasons about (a formula and the definitions under it),
 so sections stay whole and in order; only a section larger than the whole budget is cut,
-at paragraph breaks, and each piece keeps the section's label and its own pages so quotes
-from it are still cited correctly.
+at the coarsest boundary that fits: between paragraphs (a blank line, or a line break after
+a sentence's end), else between sentences, else at whitespace. Each piece keeps the
+section's label and its own pages, so quotes from it are still cited correctly. What the
+other parts define travels with every part in the document brief (`domain.ai.brief`), so
+the budget here is for the part's own text.
 """
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Callable
 
 from domain.ai.prompts import render_document, render_section
+from domain.ai.tokens import estimate_tokens
 from domain.ir import DocumentIR, Section
 
-# Tokens are estimated from characters: English prose runs about 4 characters per token
-# with current tokenizers, but strategy documents are dense with figures, symbols and
-# formulas, which tokenise shorter, so 3.5 keeps the estimate on the safe side.
-CHARS_PER_TOKEN = 3.5
 DEFAULT_BUDGET = 12_000
-_PARAGRAPH = re.compile(r"\n\s*\n")
+# Where a piece may end, coarsest first: after a paragraph (a blank line, or a line break
+# that follows a sentence's last character), after a sentence, after any whitespace.
+_PARAGRAPH = re.compile(r"\n[ \t]*\n\s*|(?<=[.:;!?)\]])[ \t]*\n\s*")
+_SENTENCE = re.compile(r"(?<=[.!?;])[\"'”’)\]]*\s+(?=[\"'“‘(\[]*[A-Z0-9•\-–(])")
 _SPACE = re.compile(r"\s+")
-
-
-def estimate_tokens(text: str) -> int:
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
+_LEVELS = (_PARAGRAPH, _SENTENCE, _SPACE)
 
 
 def chunk_document(ir: DocumentIR, budget: int = DEFAULT_BUDGET) -> list[str]:
@@ -65,30 +65,58 @@ def chunk_sections(ir: DocumentIR, budget: int = DEFAULT_BUDGET) -> list[list[Se
 def _pieces(section: Section, room: int) -> list[Section]:
     """The section itself when it fits, else consecutive pieces of it that each fit."""
     overhead = estimate_tokens(render_section(section.model_copy(update={"text": ""}))) + 1
-    limit = math.floor((room - overhead) * CHARS_PER_TOKEN)
-    if len(section.text) <= limit:
+    if overhead + estimate_tokens(section.text) <= room:
         return [section]
-    if limit <= 0:
+    if overhead >= room:
         raise ValueError(f"a section label alone exceeds the budget: {section.label!r}")
-    return [_piece(section, start, end) for start, end in _spans(section.text, limit)]
+    spans = split_text(section.text, room - overhead, estimate_tokens)
+    return [_piece(section, start, end) for start, end in spans]
 
 
-def _spans(text: str, limit: int) -> list[tuple[int, int]]:
-    """Cut points at paragraph breaks, packing paragraphs up to `limit` characters; a single
-    paragraph longer than that is cut at the last whitespace before the limit."""
-    breaks = [match.end() for match in _PARAGRAPH.finditer(text)]
+def split_text(text: str, limit: int, cost: Callable[[str], int]) -> list[tuple[int, int]]:
+    """Consecutive (start, end) spans covering `text`, each costing at most `limit` where the
+    text allows it, cut at the coarsest boundary of `_LEVELS` that does."""
+    return _split(text, 0, len(text), limit, cost, 0)
+
+
+def _split(
+    text: str, start: int, end: int, limit: int, cost: Callable[[str], int], level: int
+) -> list[tuple[int, int]]:
+    if cost(text[start:end]) <= limit:
+        return [(start, end)]
+    if level == len(_LEVELS):  # one word longer than the budget: cut it where it must be
+        return _cut_hard(text, start, end, limit, cost)
+    cuts = [m.end() for m in _LEVELS[level].finditer(text, start, end) if start < m.end() < end]
+    units = list(zip([start, *cuts], [*cuts, end], strict=True))
     spans: list[tuple[int, int]] = []
-    start = 0
-    while len(text) - start > limit:
-        fitting = [cut for cut in breaks if start < cut <= start + limit]
-        if fitting:
-            cut = fitting[-1]
-        else:
-            spaces = [m.end() for m in _SPACE.finditer(text, start + 1, start + limit)]
-            cut = spaces[-1] if spaces else start + limit
-        spans.append((start, cut))
-        start = cut
-    spans.append((start, len(text)))
+    open_start, used = start, 0
+    for unit_start, unit_end in units:
+        unit_cost = cost(text[unit_start:unit_end])
+        if unit_cost > limit:
+            if unit_start > open_start:
+                spans.append((open_start, unit_start))
+            spans += _split(text, unit_start, unit_end, limit, cost, level + 1)
+            open_start, used = unit_end, 0
+            continue
+        if used + unit_cost > limit and unit_start > open_start:
+            spans.append((open_start, unit_start))
+            open_start, used = unit_start, 0
+        used += unit_cost
+    if open_start < end:
+        spans.append((open_start, end))
+    return spans
+
+
+def _cut_hard(
+    text: str, start: int, end: int, limit: int, cost: Callable[[str], int]
+) -> list[tuple[int, int]]:
+    spans = []
+    while start < end:
+        stop = end
+        while stop - start > 1 and cost(text[start:stop]) > limit:
+            stop = start + (stop - start) // 2
+        spans.append((start, stop))
+        start = stop
     return spans
 
 

@@ -1,10 +1,17 @@
-"""Grounding: a model's quote counts only if the document contains it.
+"""Grounding: a model's quote counts only if the document contains it where the model says.
 
-Models copy text imperfectly (curly quotes straightened, dashes changed, line breaks
-joined), so quotes are compared in a normalised form; the evidence kept is then the
-document's own text at that place, so every finding quotes the document verbatim, exactly
-as rules findings do. A quote that cannot be found is a hallucination and its finding is
-dropped, counted by reason so the operator can see how often it happens.
+Models copy text imperfectly, so quotes are compared in a normalised form (`fold`): Unicode
+compatibility forms, straight quotes, one '-' for every dash and minus, '...' for an
+ellipsis, '>=', '<=' and '!=' for '≥', '≤' and '≠', one space for any whitespace; a quote
+not found as written is tried again ignoring case. A quote the model shortened with an
+ellipsis ("the cap … of NAV") is found piece by piece, in order, within one section and
+with short gaps. The quote must be in the section the model named or one next to it (a
+quote found only elsewhere is dropped, not moved), and a short quote (under three words or
+twelve characters) must occur only once in the document, since "TBD" or "the threshold"
+proves nothing. The evidence kept is the document's own text at that place, so every
+finding quotes the document verbatim, exactly as rules findings do. Everything dropped is
+counted by reason (`quote_not_found`, `wrong_section`, `too_short`, `duplicate`,
+`empty_quote`) so the operator can see how often it happens.
 """
 
 from __future__ import annotations
@@ -43,6 +50,9 @@ _FOLD = str.maketrans(
         "\u2015": "-",  # horizontal bar
         "\u2212": "-",  # minus sign
         "\u2026": "...",  # ellipsis
+        "\u2265": ">=",  # ≥
+        "\u2264": "<=",  # ≤
+        "\u2260": "!=",  # ≠
     }
 )
 # What models wrap around or trail after a quote that the document may not have.
@@ -52,6 +62,12 @@ _WRAPPING = _QUOTE_MARKS + ".…"
 # is), or a whitespace run (one space).
 _RUN = re.compile(r"([!-~]+(?: [!-~]+)*)|\s+")
 _SECTION_PREFIX = re.compile(r"^(?:section|sec\.|§)\s*", re.IGNORECASE)
+# An elision inside a folded quote: "...", or "[...]", with the spaces around it.
+_ELISION = re.compile(r" ?\[?\.\.\.\]? ?")
+MAX_ELIDED_GAP = 400
+"""Characters an elision may stand for: more, and the pieces are separate places."""
+MIN_SPECIFIC_WORDS = 3
+MIN_SPECIFIC_CHARS = 12
 
 
 class Folded(NamedTuple):
@@ -145,11 +161,10 @@ class Location(NamedTuple):
 class QuoteIndex:
     """A document's sections prepared once for locating many quotes in it."""
 
-    def __init__(self, ir: DocumentIR, *, ignore_case: bool = False) -> None:
+    def __init__(self, ir: DocumentIR) -> None:
         self.ir = ir
-        self._ignore_case = ignore_case
-        self._texts: dict[int, str] = {}
-        self._folded: dict[int, Folded] = {}
+        self._texts: dict[tuple[int, bool], str] = {}
+        self._folded: dict[tuple[int, bool], Folded] = {}
 
     def locate(self, quote: str, section: str | None = None) -> Location | None:
         """The quote's place, looked for first in the section the model named, then in every
@@ -159,38 +174,113 @@ class QuoteIndex:
         if named is not None:
             order.remove(named)
             order.insert(0, named)
+        return self._find(quote, order)
+
+    def ground(self, quote: str, section: str) -> Location | str:
+        """Where a model's quote is, under the grounding rules (module docstring), or why it
+        is dropped: `quote_not_found`, `wrong_section` or `too_short`."""
+        everywhere = list(range(len(self.ir.sections)))
+        named = self.section_index(section) if section else None
+        nearby = (
+            everywhere
+            if named is None
+            else [i for i in (named, named - 1, named + 1) if 0 <= i < len(everywhere)]
+        )
+        location = self._find(quote, nearby)
+        if location is None:
+            if named is not None and self._find(quote, everywhere) is not None:
+                return "wrong_section"
+            return "quote_not_found"
+        if not self._specific(location):
+            return "too_short"
+        return location
+
+    def _find(self, quote: str, order: list[int]) -> Location | None:
+        """Exact (folded) match first, then ignoring case, then piecewise across elisions."""
         for candidate in _candidates(quote):
-            needle = normalise(candidate, ignore_case=self._ignore_case)
-            if not needle:
-                continue
-            for index in order:
-                if needle not in self._text(index):
+            for ignore_case in (False, True):
+                needle = normalise(candidate, ignore_case=ignore_case)
+                if not needle:
                     continue
-                folded = self._fold(index)
-                found = folded.text.find(needle)
-                last = found + len(needle) - 1
-                return Location(self.ir.sections[index], folded.starts[found], folded.ends[last])
+                for index in order:
+                    found = self._whole(index, needle, ignore_case)
+                    if found is not None:
+                        return found
+        for candidate in _candidates(quote):
+            for ignore_case in (False, True):
+                pieces = [
+                    piece
+                    for piece in _ELISION.split(normalise(candidate, ignore_case=ignore_case))
+                    if piece.strip()
+                ]
+                if len(pieces) < 2:
+                    continue
+                for index in order:
+                    found = self._elided(index, pieces, ignore_case)
+                    if found is not None:
+                        return found
         return None
 
-    def _text(self, index: int) -> str:
+    def _whole(self, index: int, needle: str, ignore_case: bool) -> Location | None:
+        if needle not in self._text(index, ignore_case):
+            return None
+        folded = self._fold(index, ignore_case)
+        found = folded.text.find(needle)
+        return self._location(index, folded, found, found + len(needle))
+
+    def _elided(self, index: int, pieces: list[str], ignore_case: bool) -> Location | None:
+        """Every piece in order, each within `MAX_ELIDED_GAP` characters of the one before."""
+        if any(piece not in self._text(index, ignore_case) for piece in pieces):
+            return None
+        folded = self._fold(index, ignore_case)
+        start = folded.text.find(pieces[0])
+        while start >= 0:
+            end = start + len(pieces[0])
+            for piece in pieces[1:]:
+                at = folded.text.find(piece, end)
+                if at < 0 or at - end > MAX_ELIDED_GAP:
+                    break
+                end = at + len(piece)
+            else:
+                return self._location(index, folded, start, end)
+            start = folded.text.find(pieces[0], start + 1)
+        return None
+
+    def _location(self, index: int, folded: Folded, start: int, end: int) -> Location:
+        return Location(self.ir.sections[index], folded.starts[start], folded.ends[end - 1])
+
+    def _specific(self, location: Location) -> bool:
+        """Long enough to point at one place, or found at one place only."""
+        needle = normalise(location.text, ignore_case=True)
+        if len(needle) >= MIN_SPECIFIC_CHARS and len(needle.split()) >= MIN_SPECIFIC_WORDS:
+            return True
+        places = 0
+        for index in range(len(self.ir.sections)):
+            places += self._text(index, True).count(needle)
+            if places > 1:
+                return False
+        return True
+
+    def _text(self, index: int, ignore_case: bool) -> str:
         """A section's folded text alone, computed lazily and cheaply: an ASCII section folds
         to its words joined by single spaces. A quote not in the document (the case that
         searches every section) is rejected at string-search speed."""
-        if index not in self._texts:
+        key = (index, ignore_case)
+        if key not in self._texts:
             text = self.ir.sections[index].text
             if text.isascii():
                 plain = " ".join(text.split())
-                self._texts[index] = plain.lower() if self._ignore_case else plain
+                self._texts[key] = plain.lower() if ignore_case else plain
             else:
-                self._texts[index] = self._fold(index).text
-        return self._texts[index]
+                self._texts[key] = self._fold(index, ignore_case).text
+        return self._texts[key]
 
-    def _fold(self, index: int) -> Folded:
+    def _fold(self, index: int, ignore_case: bool) -> Folded:
         """Offsets are only mapped for sections a quote was found in."""
-        if index not in self._folded:
-            text = self.ir.sections[index].text
-            self._folded[index] = fold(text, ignore_case=self._ignore_case)
-        return self._folded[index]
+        key = (index, ignore_case)
+        if key not in self._folded:
+            self._folded[key] = fold(self.ir.sections[index].text, ignore_case=ignore_case)
+        return self._folded[key]
 
     def section_index(self, name: str) -> int | None:
         """The section a model means by `name`: its label, title or number, tolerating
@@ -217,13 +307,11 @@ def ground_findings(
 ) -> tuple[list[Finding], Counter[str]]:
     """Model findings as `Finding`s quoting the document verbatim, and what was dropped.
 
-    A finding with a quote the document does not contain is dropped (`quote_not_found`);
-    one with an empty quote is an absence and keeps `evidence=None`. The section is always
-    where the quote was found, whatever the model named. Findings that come out with the
-    same id (the same problem reported twice, for example by two chunks) are kept once,
-    at the higher severity (`duplicate`); since an absence's id depends only on its
-    category, that is one model absence per category, which is also how `merge` treats
-    absences against the rules findings.
+    A finding whose quote fails the grounding rules is dropped and counted by reason; one
+    with an empty quote is an absence and keeps `evidence=None`, its id naming what is
+    missing (its title). The section is where the quote was found (the named one or a
+    neighbour). Findings that come out with the same id (the same problem reported twice,
+    for example by two chunks) are kept once, at the higher severity (`duplicate`).
     """
     index = QuoteIndex(ir)
     dropped: Counter[str] = Counter()
@@ -231,14 +319,14 @@ def ground_findings(
     for item in model_findings:
         evidence: Evidence | None = None
         if item.quote.strip(_WRAPPING):
-            location = index.locate(item.quote, item.section)
-            if location is None:
-                dropped["quote_not_found"] += 1
+            location = index.ground(item.quote, item.section)
+            if isinstance(location, str):
+                dropped[location] += 1
                 continue
             evidence = location.evidence()
         rule = f"llm:{item.category}"
         finding = Finding(
-            id=finding_id(rule, evidence),
+            id=finding_id(rule, evidence, missing=item.title),
             rule=rule,
             category=item.category,
             severity=item.severity,
@@ -262,7 +350,7 @@ def ground_citations(
     citations: Sequence[ModelCitation], ir: DocumentIR
 ) -> tuple[list[Citation], Counter[str]]:
     """An answer's citations as verbatim document text with section and page; citations
-    that are empty or not in the document are dropped and counted."""
+    that are empty or fail the grounding rules are dropped and counted."""
     index = QuoteIndex(ir)
     dropped: Counter[str] = Counter()
     grounded: dict[tuple[str, int, int], Citation] = {}
@@ -270,9 +358,9 @@ def ground_citations(
         if not citation.quote.strip(_WRAPPING):
             dropped["empty_quote"] += 1
             continue
-        location = index.locate(citation.quote, citation.section)
-        if location is None:
-            dropped["quote_not_found"] += 1
+        location = index.ground(citation.quote, citation.section)
+        if isinstance(location, str):
+            dropped[location] += 1
             continue
         key = (location.section.id, location.offset, location.end)
         if key in grounded:

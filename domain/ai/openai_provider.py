@@ -1,36 +1,42 @@
-"""OpenAI through the Responses API with Structured Outputs, one attempt per call.
+"""OpenAI, and servers that speak its API, with Structured Outputs; one attempt per call.
 
-The Responses API rather than Chat Completions: the SDK's README names it the primary API
-(Chat Completions is "the previous standard"), new models and caching controls land there first,
-and `store=False` keeps trading documents out of OpenAI's 30-day response storage.
-
-The strict schema comes from the SDK's own `pydantic_function_tool` (every property required,
+Two API styles (`OPENAI_API_STYLE`): the Responses API (`responses`, the default: the SDK's
+README names it the primary API, and new models and caching controls land there first) and
+Chat Completions (`chat`), which every OpenAI-compatible server implements (vLLM, Ollama,
+LiteLLM, Azure OpenAI deployments) and some implement alone. Both ask for the same strict
+JSON schema, taken from the SDK's own `pydantic_function_tool` (every property required,
 `additionalProperties: false` at every level, `$defs` kept), so it matches what the API checks.
-Prompt caching is automatic for identical prefixes: the instructions and the document come first
-and byte-identical for every question, and `prompt_cache_key` routes them to the same cache.
+
+Fields only OpenAI's own API knows go only to it (no base URL, or api.openai.com): `phase` on
+earlier answers, `reasoning` effort, `prompt_cache_key`, and explicit prompt caching
+(`prompt_cache_options` with one `prompt_cache_breakpoint` at the end of the shared prefix,
+for the GPT-5.6 and later families that have it; older models reject both). `store=false`,
+which keeps documents out of stored responses, also goes to Azure, which honours it; other
+hosts get the standard fields alone. Usage a server leaves out counts as 0.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import openai
-from openai.types.responses import (
-    Response,
-    ResponseFormatTextJSONSchemaConfigParam,
-    ResponseInputItemParam,
-)
+from openai.types.chat import ChatCompletion
+from openai.types.responses import Response
 
-from domain.ai.adapter_common import (
-    error_for_status,
-    malformed_output,
-    parse_json,
-    transport_error,
-)
+from domain.ai.adapter_common import complete, count, sdk_errors
 from domain.ai.provider import (
+    BLOCKED,
+    INCOMPLETE,
+    REFUSED,
+    TRUNCATED,
     AnswerOutput,
     AnswerRequest,
+    Budget,
     Completion,
+    Effort,
     Output,
     ReviewOutput,
     ReviewRequest,
@@ -40,19 +46,47 @@ from domain.ai.provider import (
 DEFAULT_MODEL = "gpt-6.2-astra"
 """developers.openai.com/api/docs/models: "If you're not sure where to start, use GPT-6.2 Astra"."""
 
+ApiStyle = Literal["responses", "chat"]
+Host = Literal["openai", "azure", "other"]
+_AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+_FAMILY = re.compile(r"(?:^|/)gpt-(\d+)(?:\.(\d+))?")
+_EXPLICIT_BREAKPOINT = {"mode": "explicit"}
+# Responses `incomplete_details.reason` and Chat Completions `finish_reason` values that
+# leave no usable answer (openai.types.responses.Response, .chat.ChatCompletion).
+_INCOMPLETE_REASONS = {"max_output_tokens": TRUNCATED, "content_filter": BLOCKED}
+_FINISH_REASONS = {
+    "length": TRUNCATED,
+    "content_filter": BLOCKED,
+    "tool_calls": INCOMPLETE,
+    "function_call": INCOMPLETE,
+}
 
-def _text_format(output_type: type[Output], name: str) -> ResponseFormatTextJSONSchemaConfigParam:
+
+def _schema(output_type: type[Output], name: str) -> dict[str, Any]:
     function = openai.pydantic_function_tool(output_type, name=name)["function"]
-    return {
-        "type": "json_schema",
-        "name": name,
-        "strict": True,
-        "schema": function["parameters"],
-    }
+    return {"name": name, "strict": True, "schema": function["parameters"]}
 
 
-_REVIEW_FORMAT = _text_format(ReviewOutput, "record_findings")
-_ANSWER_FORMAT = _text_format(AnswerOutput, "answer_question")
+_REVIEW_SCHEMA = _schema(ReviewOutput, "record_findings")
+_ANSWER_SCHEMA = _schema(AnswerOutput, "answer_question")
+
+
+def host_kind(base_url: str | None) -> Host:
+    """Whose server `base_url` is: OpenAI's own (the SDK default), Azure's, or another."""
+    if base_url is None:
+        return "openai"
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "api.openai.com":
+        return "openai"
+    return "azure" if host.endswith(_AZURE_HOSTS) else "other"
+
+
+def has_explicit_caching(model: str) -> bool:
+    """GPT-5.6 and later families take `prompt_cache_options` and breakpoints."""
+    family = _FAMILY.search(model)
+    if family is None:
+        return False
+    return (int(family.group(1)), int(family.group(2) or 0)) >= (5, 6)
 
 
 class OpenAIProvider:
@@ -64,98 +98,228 @@ class OpenAIProvider:
         *,
         model: str = DEFAULT_MODEL,
         base_url: str | None = None,
-        timeout: float = 60,
+        api_style: ApiStyle = "responses",
+        effort: Effort | None = None,
+        host: Host | None = None,
     ) -> None:
+        """`host` overrides what `base_url` says about the server, for a gateway that passes
+        requests to OpenAI's API unchanged."""
         self.model = model
-        self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout
-        )
+        self.api_style = api_style
+        self.host = host or host_kind(base_url)
+        self._effort = effort
+        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0)
 
     async def review(self, request: ReviewRequest) -> Completion[ReviewOutput]:
-        items = _conversation(request.document, (), None)
+        prefix, rest = (
+            (request.brief, request.document) if request.brief else (request.document, "")
+        )
         return await self._complete(
-            request.system, request.document, items, _REVIEW_FORMAT, ReviewOutput
+            _Prompt(request.system, prefix, rest, (), None, request.cache_prefix),
+            request.budget,
+            ReviewOutput,
+            _REVIEW_SCHEMA,
         )
 
     async def answer(self, request: AnswerRequest) -> Completion[AnswerOutput]:
-        items = _conversation(request.document, request.history, request.question)
-        return await self._complete(
-            request.system, request.document, items, _ANSWER_FORMAT, AnswerOutput
+        prompt = _Prompt(
+            request.system,
+            request.document,
+            request.passages,
+            request.history,
+            request.question,
+            request.cache_prefix,
         )
+        return await self._complete(prompt, request.budget, AnswerOutput, _ANSWER_SCHEMA)
 
     async def aclose(self) -> None:
         await self._client.close()
 
     async def _complete(
         self,
-        system: str,
-        document: str,
-        items: list[ResponseInputItemParam],
-        text_format: ResponseFormatTextJSONSchemaConfigParam,
+        prompt: _Prompt,
+        budget: Budget,
         output_type: type[Output],
+        schema: dict[str, Any],
     ) -> Completion[Output]:
-        try:
+        official = self.host == "openai"
+        explicit_cache = official and has_explicit_caching(self.model)
+        breakpoint = explicit_cache and prompt.cache
+        extra: dict[str, Any] = {}
+        if self.host in ("openai", "azure"):
+            extra["store"] = False
+        if explicit_cache:
+            extra["prompt_cache_options"] = {"mode": "explicit"}
+        if breakpoint:
+            extra["prompt_cache_key"] = prompt.cache_key()
+        with sdk_errors(openai):
+            if self.api_style == "chat":
+                if official:
+                    extra["max_completion_tokens"] = budget.max_output_tokens
+                    if self._effort is not None:
+                        extra["reasoning_effort"] = self._effort
+                else:
+                    extra["max_tokens"] = budget.max_output_tokens
+                completion = await self._client.chat.completions.create(
+                    model=self.model,
+                    messages=prompt.chat_messages(structured=official, breakpoint=breakpoint),
+                    response_format={"type": "json_schema", "json_schema": schema},
+                    timeout=budget.timeout_seconds,
+                    **extra,
+                )
+                return _from_chat(output_type, completion, self.model)
+            if official and self._effort is not None:
+                extra["reasoning"] = {"effort": self._effort}
             response = await self._client.responses.create(
                 model=self.model,
-                instructions=system,
-                input=items,
-                text={"format": text_format},
-                store=False,
-                prompt_cache_key=_cache_key(system, document),
+                instructions=prompt.system,
+                input=prompt.response_items(official=official, breakpoint=breakpoint),
+                text={"format": {"type": "json_schema", **schema}},
+                max_output_tokens=budget.max_output_tokens,
+                timeout=budget.timeout_seconds,
+                **extra,
             )
-        except openai.APIStatusError as error:
-            raise error_for_status(error.status_code, error.response.headers) from error
-        except openai.APITimeoutError as error:
-            raise transport_error(timed_out=True) from error
-        except openai.APIConnectionError as error:
-            raise transport_error(timed_out=False) from error
-        return Completion(
-            output=parse_json(output_type, _final_text(response)),
-            usage=_usage(response),
-            model=response.model or self.model,
-        )
+        return _from_response(output_type, response, self.model)
 
 
-def _conversation(
-    document: str, history: tuple[tuple[str, str], ...], question: str | None
-) -> list[ResponseInputItemParam]:
-    """The document is a message of its own, so the cached prefix ends exactly after it."""
-    items: list[ResponseInputItemParam] = [{"role": "user", "content": document}]
-    for asked, answered in history:
-        items.append({"role": "user", "content": asked})
-        items.append({"role": "assistant", "content": answered, "phase": "final_answer"})
-    if question is not None:
-        items.append({"role": "user", "content": question})
-    return items
+class _Prompt:
+    """One call's text in the order caching needs: instructions, the shared prefix, then
+    what differs per call (a review's part, a question's passages, the thread, the question)."""
+
+    def __init__(
+        self,
+        system: str,
+        prefix: str,
+        rest: str,
+        history: tuple[tuple[str, str], ...],
+        question: str | None,
+        cache: bool,
+    ) -> None:
+        self.system = system
+        self.prefix = prefix
+        self.rest = rest
+        self.history = history
+        self.question = question
+        self.cache = cache
+
+    def cache_key(self) -> str:
+        return hashlib.sha256(f"{self.system}\0{self.prefix}".encode()).hexdigest()[:32]
+
+    def _opening(self) -> list[str]:
+        texts = [self.prefix, self.rest] if self.rest else [self.prefix]
+        if self.history:
+            texts.append(self.history[0][0])
+        elif self.question is not None:
+            texts.append(self.question)
+        return texts
+
+    def _turns(self) -> list[tuple[str, str]]:
+        """(role, text) after the opening user turn: the thread, then the question."""
+        turns: list[tuple[str, str]] = []
+        for number, (asked, answered) in enumerate(self.history):
+            if number:
+                turns.append(("user", asked))
+            turns.append(("assistant", answered))
+        if self.history and self.question is not None:
+            turns.append(("user", self.question))
+        return turns
+
+    def response_items(self, *, official: bool, breakpoint: bool) -> list[Any]:
+        """The prefix is a content part of its own (with the breakpoint when caching), so the
+        cached prefix ends exactly after it; other hosts get plain strings."""
+        opening = self._opening()
+        content: Any = "\n\n".join(opening)
+        if official:
+            content = [{"type": "input_text", "text": text} for text in opening]
+            if breakpoint:
+                content[0]["prompt_cache_breakpoint"] = _EXPLICIT_BREAKPOINT
+        items: list[Any] = [{"role": "user", "content": content}]
+        for role, text in self._turns():
+            item: dict[str, Any] = {"role": role, "content": text}
+            if official and role == "assistant":
+                item["phase"] = "final_answer"
+            items.append(item)
+        return items
+
+    def chat_messages(self, *, structured: bool, breakpoint: bool) -> list[Any]:
+        """The same turns for Chat Completions; content parts only for OpenAI, since some
+        compatible servers accept a plain string only."""
+        opening = self._opening()
+        content: Any = "\n\n".join(opening)
+        if structured:
+            content = [{"type": "text", "text": text} for text in opening]
+            if breakpoint:
+                content[0]["prompt_cache_breakpoint"] = _EXPLICIT_BREAKPOINT
+        messages: list[Any] = [
+            {"role": "system", "content": self.system},
+            {"role": "user", "content": content},
+        ]
+        messages += [{"role": role, "content": text} for role, text in self._turns()]
+        return messages
 
 
-def _cache_key(system: str, document: str) -> str:
-    return hashlib.sha256(f"{system}\0{document}".encode()).hexdigest()[:32]
-
-
-def _final_text(response: Response) -> str:
-    """The final-answer text; a refusal is no answer, and commentary is not the object."""
+def _from_response(
+    output_type: type[Output], response: Response, default: str
+) -> Completion[Output]:
+    """The final-answer text and how the response ended: `status` with
+    `incomplete_details.reason`, and refusal content."""
     texts: list[str] = []
-    for item in response.output:
-        if item.type != "message" or item.phase not in (None, "final_answer"):
+    stopped: str | None = None
+    for item in response.output or []:
+        if item.type != "message" or getattr(item, "phase", None) not in (None, "final_answer"):
             continue
-        for content in item.content:
+        for content in item.content or []:
             if content.type == "refusal":
-                raise malformed_output()
-            texts.append(content.text)
-    return "".join(texts)
-
-
-def _usage(response: Response) -> TokenUsage:
-    """OpenAI's `input_tokens` include cached reads and cache writes; ours exclude both."""
+                stopped = REFUSED
+            elif content.type == "output_text":
+                texts.append(content.text or "")
+    status = response.status
+    if status == "incomplete":
+        reason = response.incomplete_details.reason if response.incomplete_details else None
+        stopped = _INCOMPLETE_REASONS.get(str(reason), INCOMPLETE)
+    elif status not in (None, "completed"):  # failed, cancelled, queued, in_progress
+        stopped = stopped or INCOMPLETE
     usage = response.usage
-    if usage is None:
-        return TokenUsage()
-    cached = usage.input_tokens_details.cached_tokens
-    written = usage.input_tokens_details.cache_write_tokens
+    details = usage.input_tokens_details if usage is not None else None
+    tokens = _disjoint(
+        count(usage.input_tokens) if usage else 0,
+        count(usage.output_tokens) if usage else 0,
+        count(details.cached_tokens) if details else 0,
+        count(details.cache_write_tokens) if details else 0,
+    )
+    model = response.model or default
+    return complete(output_type, "".join(texts), usage=tokens, model=model, stopped=stopped)
+
+
+def _from_chat(
+    output_type: type[Output], completion: ChatCompletion, default: str
+) -> Completion[Output]:
+    """The first choice's content and how it ended: `finish_reason` and `message.refusal`."""
+    usage = completion.usage
+    details = usage.prompt_tokens_details if usage is not None else None
+    tokens = _disjoint(
+        count(usage.prompt_tokens) if usage else 0,
+        count(usage.completion_tokens) if usage else 0,
+        count(details.cached_tokens) if details else 0,
+        count(details.cache_write_tokens) if details else 0,
+    )
+    model = completion.model or default
+    choice = completion.choices[0] if completion.choices else None
+    if choice is None:
+        return complete(output_type, None, usage=tokens, model=model)
+    message = choice.message
+    stopped = _FINISH_REASONS.get(str(choice.finish_reason))
+    if message is not None and message.refusal:
+        stopped = REFUSED
+    text = message.content if message is not None else None
+    return complete(output_type, text, usage=tokens, model=model, stopped=stopped)
+
+
+def _disjoint(prompt: int, output: int, cached: int, written: int) -> TokenUsage:
+    """OpenAI's prompt count includes cached reads and cache writes; ours excludes both."""
     return TokenUsage(
-        input_tokens=max(usage.input_tokens - cached - written, 0),
-        output_tokens=usage.output_tokens,
+        input_tokens=max(prompt - cached - written, 0),
+        output_tokens=output,
         cache_read_tokens=cached,
         cache_write_tokens=written,
     )

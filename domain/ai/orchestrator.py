@@ -1,10 +1,20 @@
 """Run AI review and answers over the configured providers without ever failing the caller.
 
-Each call gets a timeout and retries with exponential backoff and full jitter (never less
-than a server's Retry-After); a provider that still fails is replaced by the next one for
-the rest of the work; when every provider has failed the caller gets a plain note (review)
-or None (answer) and carries on with the rules findings or the offline answer. Output is
-grounded before it leaves this module, and every completion's tokens are summed and priced.
+Each call has a budget (output tokens and the time to produce them) and is retried by what
+went wrong: 429, 5xx and timeouts with exponential backoff and full jitter (never less than
+a server's Retry-After); malformed output and an incomplete reply once more; a reply cut off
+at the output limit (`truncated`) once more with twice the budget; a refusal or a safety
+block never on the same provider, since it would only repeat. A provider that still fails
+a call is replaced by the next one for the rest of the work, except after a refusal or a
+block, which concern that call's text and not the provider. When every provider has failed
+the caller gets a plain note naming what happened (review) or None (answer) and carries on
+with the rules findings or the offline answer. Output is grounded before it leaves this
+module, and every billed call's tokens (failed ones too) are summed and priced, with what
+the provider's cache saved.
+
+A long document is reviewed in parts, each sent after the document brief; the first part
+goes alone and the rest after it, so the brief it writes to the provider's cache is read by
+every other part (a cache entry exists only once its first response has started).
 """
 
 from __future__ import annotations
@@ -14,17 +24,24 @@ import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generic, Protocol
 
 import structlog
 
+from domain.ai.brief import DEFAULT_BRIEF_TOKENS, render_brief
 from domain.ai.chunking import DEFAULT_BUDGET, chunk_document
 from domain.ai.grounding import ground_citations, ground_findings
-from domain.ai.pricing import Price, price
+from domain.ai.pricing import Price, cache_saving, price
 from domain.ai.prompts import ANSWER_SYSTEM, REVIEW_SYSTEM, render_document, render_passages
 from domain.ai.provider import (
+    BLOCKED,
+    DEFAULT_MAX_OUTPUT_TOKENS,
+    INCOMPLETE,
+    REFUSED,
+    TRUNCATED,
     AnswerRequest,
+    Budget,
     Completion,
     ModelFinding,
     Output,
@@ -33,6 +50,7 @@ from domain.ai.provider import (
     ReviewOutput,
     ReviewRequest,
     TokenUsage,
+    timeout_for,
 )
 from domain.answers import Citation, PassageIndex, select_passages
 from domain.findings import Finding
@@ -42,15 +60,26 @@ log = structlog.get_logger(__name__)
 
 MALFORMED = "malformed_output"
 TIMEOUT = "timeout"
-# Malformed output gets one more try: a second malformed reply means the model cannot
-# produce this schema for this input, and the next provider is the better bet.
-_MALFORMED_ATTEMPTS = 2
+# Attempts per provider and call for failures that another sample may fix: a second
+# malformed, incomplete or truncated reply means the model cannot produce this object for
+# this input, and the next provider is the better bet.
+_ONE_MORE_TRY = {MALFORMED: 2, INCOMPLETE: 2, TRUNCATED: 2}
+# Failures that concern the text sent, not the provider: the next provider gets the call,
+# but the failing one stays in use for the work's other calls.
+_ABOUT_THE_TEXT = {REFUSED, BLOCKED}
+_DESCRIBED = {
+    TRUNCATED: "truncated: the reply hit the output limit",
+    REFUSED: "refused: the model declined",
+    BLOCKED: "blocked by the provider's safety filter",
+    INCOMPLETE: "incomplete: the reply stopped early",
+}
 # The whole document is the answer prefix up to this size (about 40K tokens): one cached
 # prefix serves every question in the thread.
 FULL_DOCUMENT_CHARS = 150_000
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
+Call = Callable[[Provider, Budget], Awaitable[Completion[Output]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +95,11 @@ class Backoff:
         return max(delay, retry_after or 0.0)
 
 
+def budget_for(max_output_tokens: int, timeout_seconds: float | None) -> Budget:
+    """A call's budget from the settings; no timeout means the one the token budget needs."""
+    return Budget(max_output_tokens, timeout_seconds or timeout_for(max_output_tokens))
+
+
 @dataclass(frozen=True, slots=True)
 class AIReview:
     findings: list[Finding]
@@ -77,8 +111,10 @@ class AIReview:
     note: str | None
     """For the user when the AI review was partial or unavailable."""
     dropped: Counter[str]
-    """Model findings dropped by grounding, by reason."""
+    """Model findings dropped, by reason (grounding's, and `absence_in_part`)."""
     elapsed_ms: int = 0
+    cache_saved_usd: float = 0.0
+    """What prompt caching saved on this review (negative if writes were never read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +125,7 @@ class AIAnswer:
     cost_usd: float
     provider: str
     note: str | None
+    cache_saved_usd: float = 0.0
 
 
 class RequestObserver(Protocol):
@@ -101,16 +138,40 @@ class RequestObserver(Protocol):
         seconds: float,
         usage: TokenUsage | None,
         cost_usd: float,
-    ) -> None: ...
+        saved_usd: float = 0.0,
+    ) -> None:
+        """`outcome` is `ok` or the failure's reason; a failed call the provider billed
+        (truncated, refused, malformed) has its usage and cost too."""
 
     def dropped(self, reasons: Counter[str]) -> None:
-        """Model quotes that grounding refused, by reason."""
+        """Model findings and citations dropped, by reason."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Served(Generic[Output]):
     provider: Provider
     completion: Completion[Output]
+
+
+class _Accounts:
+    """Tokens, dollars and cache savings over every billed call of one piece of work."""
+
+    def __init__(self, overrides: Mapping[str, Price]) -> None:
+        self._overrides = overrides
+        self.usage = TokenUsage()
+        self.cost_usd = 0.0
+        self.saved_usd = 0.0
+
+    def add(self, model: str, usage: TokenUsage) -> tuple[float, float]:
+        """Counts the call; returns its cost and cache saving in USD."""
+        cost = price(model, usage, self._overrides)
+        if not cost.priced:
+            log.warning("ai.model_unpriced", model=model, counted_usd=0)
+        saved = cache_saving(model, usage, self._overrides)
+        self.usage += usage
+        self.cost_usd += cost.usd
+        self.saved_usd += saved
+        return cost.usd, saved
 
 
 @dataclass
@@ -122,90 +183,98 @@ class _Failover:
     """
 
     providers: Sequence[Provider]
-    timeout_seconds: float
+    budget: Budget
     max_attempts: int
     backoff: Backoff
     sleep: Sleep
     rng: Callable[[], float]
+    accounts: _Accounts
     limit: asyncio.Semaphore | None = None
     observer: RequestObserver | None = None
-    price_overrides: Mapping[str, Price] = field(default_factory=dict)
     active: int = 0
     failures: dict[str, str] = field(default_factory=dict)
 
-    async def run(
-        self, call: Callable[[Provider], Awaitable[Completion[Output]]]
-    ) -> _Served[Output] | None:
+    async def run(self, call: Call[Output]) -> _Served[Output] | None:
         """The first successful completion, or None once every provider has failed."""
         position = self.active
         while position < len(self.providers):
             provider = self.providers[position]
-            completion = await self._attempts(provider, call)
+            completion, reason = await self._attempts(provider, call)
             if completion is not None:
                 return _Served(provider, completion)
+            if reason in _ABOUT_THE_TEXT:
+                position += 1
+                continue
             # The last provider stays in use for later calls: its failure may be particular
-            # to this call (a chunk it refused), and there is nothing else to try.
+            # to this call (a chunk it could not do), and there is nothing else to try.
             self.active = max(self.active, min(position + 1, len(self.providers) - 1))
             position = max(position + 1, self.active)
         return None
 
     async def _attempts(
-        self, provider: Provider, call: Callable[[Provider], Awaitable[Completion[Output]]]
-    ) -> Completion[Output] | None:
+        self, provider: Provider, call: Call[Output]
+    ) -> tuple[Completion[Output] | None, str]:
         tries: Counter[str] = Counter()
+        budget = self.budget
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._once(provider, call)
+                return await self._once(provider, call, budget), "ok"
             except ProviderError as error:
-                kind = MALFORMED if error.reason == MALFORMED else "other"
-                tries[kind] += 1
-                limit = _MALFORMED_ATTEMPTS if kind == MALFORMED else self.max_attempts
+                tries[error.reason] += 1
+                limit = _ONE_MORE_TRY.get(error.reason, self.max_attempts)
                 log.warning(
                     "ai.provider_failed",
                     provider=provider.name,
                     attempt=attempt,
                     reason=error.reason,
+                    max_output_tokens=budget.max_output_tokens,
                 )
-                if not error.retryable or tries[kind] >= limit or attempt >= self.max_attempts:
+                if (
+                    not error.retryable
+                    or tries[error.reason] >= limit
+                    or attempt >= self.max_attempts
+                ):
                     self.failures[provider.name] = error.reason
-                    return None
+                    return None, error.reason
                 if error.retry_after is not None and error.retry_after > self.backoff.cap:
                     # Waiting that long would stall the review; the next provider is faster.
                     self.failures[provider.name] = (
                         f"{error.reason} (retry after {error.retry_after:g}s)"
                     )
-                    return None
+                    return None, error.reason
+                if error.reason == TRUNCATED:
+                    budget = budget.doubled()  # no wait: the server is fine, the room was not
+                    continue
                 await self.sleep(self.backoff.delay(attempt, error.retry_after, self.rng))
 
     async def _once(
-        self, provider: Provider, call: Callable[[Provider], Awaitable[Completion[Output]]]
+        self, provider: Provider, call: Call[Output], budget: Budget
     ) -> Completion[Output]:
         if self.limit is None:
-            return await self._timed(provider, call)
+            return await self._timed(provider, call, budget)
         async with self.limit:
-            return await self._timed(provider, call)
+            return await self._timed(provider, call, budget)
 
     async def _timed(
-        self, provider: Provider, call: Callable[[Provider], Awaitable[Completion[Output]]]
+        self, provider: Provider, call: Call[Output], budget: Budget
     ) -> Completion[Output]:
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self.timeout_seconds):
-                completion = await call(provider)
+            async with asyncio.timeout(budget.timeout_seconds):
+                completion = await call(provider, budget)
         except TimeoutError as error:
             self._observe(provider, TIMEOUT, started)
             raise ProviderError(TIMEOUT, retryable=True) from error
         except ProviderError as error:
-            self._observe(provider, error.reason, started)
+            self._observe(provider, error.reason, started, error.model, error.usage)
             raise
         except Exception as error:  # an adapter bug must not take the review down
             log.exception("ai.provider_raised", provider=provider.name)
             self._observe(provider, "adapter_error", started)
             raise ProviderError(type(error).__name__, retryable=False) from error
-        cost = price(completion.model, completion.usage, self.price_overrides)
-        self._observe(provider, "ok", started, completion.usage, cost.usd)
+        self._observe(provider, "ok", started, completion.model, completion.usage)
         return completion
 
     def _observe(
@@ -213,33 +282,22 @@ class _Failover:
         provider: Provider,
         outcome: str,
         started: float,
+        model: str | None = None,
         usage: TokenUsage | None = None,
-        cost_usd: float = 0.0,
     ) -> None:
+        cost = saved = 0.0
+        if usage is not None:
+            cost, saved = self.accounts.add(model or provider.model, usage)
         if self.observer is not None:
             seconds = time.perf_counter() - started
-            self.observer.request(provider.name, outcome, seconds, usage, cost_usd)
+            self.observer.request(provider.name, outcome, seconds, usage, cost, saved)
 
     def reason(self) -> str:
         if not self.providers:
             return "no AI provider is configured"
-        return ", ".join(f"{name} {reason}" for name, reason in self.failures.items())
-
-
-class _Accounts:
-    """Tokens and dollars over every completion of one piece of work."""
-
-    def __init__(self, overrides: Mapping[str, Price]) -> None:
-        self._overrides = overrides
-        self.usage = TokenUsage()
-        self.cost_usd = 0.0
-
-    def add(self, completion: Completion[Output]) -> None:
-        self.usage += completion.usage
-        cost = price(completion.model, completion.usage, self._overrides)
-        if not cost.priced:
-            log.warning("ai.model_unpriced", model=completion.model, counted_usd=0)
-        self.cost_usd += cost.usd
+        return ", ".join(
+            f"{name} {_DESCRIBED.get(reason, reason)}" for name, reason in self.failures.items()
+        )
 
 
 class AIReviewer:
@@ -250,9 +308,11 @@ class AIReviewer:
         providers: Sequence[Provider],
         *,
         max_concurrency: int,
-        timeout_seconds: float,
+        timeout_seconds: float | None = None,
+        max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
         max_attempts: int = 3,
         chunk_tokens: int = DEFAULT_BUDGET,
+        brief_tokens: int = DEFAULT_BRIEF_TOKENS,
         backoff: Backoff = Backoff(),
         price_overrides: Mapping[str, Price] | None = None,
         sleep: Sleep = asyncio.sleep,
@@ -264,9 +324,10 @@ class AIReviewer:
             raise ValueError("max_concurrency and max_attempts must be at least 1")
         self.providers = list(providers)
         self.max_concurrency = max_concurrency
-        self.timeout_seconds = timeout_seconds
+        self.budget = budget_for(max_output_tokens, timeout_seconds)
         self.max_attempts = max_attempts
         self.chunk_tokens = chunk_tokens
+        self.brief_tokens = brief_tokens
         self.backoff = backoff
         self.price_overrides = dict(price_overrides or {})
         self._sleep = sleep
@@ -274,34 +335,56 @@ class AIReviewer:
         self._rng = rng
         self.observer = observer
 
+    def requests(self, ir: DocumentIR) -> list[ReviewRequest]:
+        """One request per part; the parts of a long document share the brief as their
+        cached prefix, a document reviewed whole needs neither."""
+        chunks = chunk_document(ir, self.chunk_tokens)
+        if len(chunks) == 1:
+            return [ReviewRequest(REVIEW_SYSTEM, chunks[0], budget=self.budget)]
+        brief = render_brief(ir, self.brief_tokens)
+        return [
+            ReviewRequest(REVIEW_SYSTEM, chunk, brief, cache_prefix=True, budget=self.budget)
+            for chunk in chunks
+        ]
+
     async def review(self, ir: DocumentIR) -> AIReview:
         """Model findings for the document, grounded; never raises for provider trouble.
 
-        Chunks go out concurrently, at most `max_concurrency` calls in flight at once.
+        Parts after the first go out concurrently, at most `max_concurrency` calls in flight.
+        Absences are only taken from a review of the whole document: a part cannot know
+        what the others contain (the rules engine's coverage checks the whole document).
         """
         started = self._clock()
-        chunks = chunk_document(ir, self.chunk_tokens)
+        requests = self.requests(ir)
+        accounts = _Accounts(self.price_overrides)
         failover = _Failover(
             self.providers,
-            self.timeout_seconds,
+            self.budget,
             self.max_attempts,
             self.backoff,
             self._sleep,
             self._rng,
+            accounts,
             limit=asyncio.Semaphore(self.max_concurrency),
             observer=self.observer,
-            price_overrides=self.price_overrides,
         )
-        served = await asyncio.gather(*(failover.run(_review_call(chunk)) for chunk in chunks))
-        accounts = _Accounts(self.price_overrides)
+        served = [await failover.run(_review_call(requests[0]))]
+        served += await asyncio.gather(*(failover.run(_review_call(r)) for r in requests[1:]))
+        whole = len(requests) == 1
+        dropped: Counter[str] = Counter()
         proposed: list[ModelFinding] = []
         used: dict[str, str] = {}
         for result in served:
-            if result is not None:
-                accounts.add(result.completion)
-                proposed += result.completion.output.findings
-                used.setdefault(result.provider.name, result.completion.model)
-        findings, dropped = ground_findings(proposed, ir)
+            if result is None:
+                continue
+            for finding in result.completion.output.findings:
+                if whole or finding.quote.strip():
+                    proposed.append(finding)
+                else:
+                    dropped["absence_in_part"] += 1
+            used.setdefault(result.provider.name, result.completion.model)
+        findings, grounding = ground_findings(proposed, ir)
+        dropped += grounding
         if self.observer is not None:
             self.observer.dropped(dropped)
         order = [p.name for p in self.providers if p.name in used]
@@ -311,9 +394,10 @@ class AIReviewer:
             cost_usd=accounts.cost_usd,
             providers_used=order,
             model=", ".join(dict.fromkeys(used[name] for name in order)) or None,
-            note=_review_note(len(chunks), sum(r is None for r in served), failover.reason()),
+            note=_review_note(len(requests), sum(r is None for r in served), failover.reason()),
             dropped=dropped,
             elapsed_ms=round((self._clock() - started) * 1000),
+            cache_saved_usd=accounts.saved_usd,
         )
 
 
@@ -324,10 +408,12 @@ class AIAnswerer:
         self,
         providers: Sequence[Provider],
         *,
-        timeout_seconds: float,
+        timeout_seconds: float | None = None,
+        max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
         max_attempts: int = 3,
         full_document_chars: int = FULL_DOCUMENT_CHARS,
         passages: int = 8,
+        brief_tokens: int = DEFAULT_BRIEF_TOKENS,
         backoff: Backoff = Backoff(),
         price_overrides: Mapping[str, Price] | None = None,
         sleep: Sleep = asyncio.sleep,
@@ -335,32 +421,47 @@ class AIAnswerer:
         observer: RequestObserver | None = None,
     ) -> None:
         self.providers = list(providers)
-        self.timeout_seconds = timeout_seconds
+        self.budget = budget_for(max_output_tokens, timeout_seconds)
         self.max_attempts = max_attempts
         self.full_document_chars = full_document_chars
         self.passages = passages
+        self.brief_tokens = brief_tokens
         self.backoff = backoff
         self.price_overrides = dict(price_overrides or {})
         self._sleep = sleep
         self._rng = rng
         self.observer = observer
 
-    def document_prefix(
-        self, ir: DocumentIR, question: str, *, index: PassageIndex | None = None
-    ) -> str:
-        """What the model reads before the question.
+    def request(
+        self,
+        ir: DocumentIR,
+        question: str,
+        history: Sequence[tuple[str, str]] = (),
+        *,
+        index: PassageIndex | None = None,
+    ) -> AnswerRequest:
+        """What the model reads for this question.
 
-        The whole rendered document when it is under `full_document_chars`: then the prefix
-        is byte-identical for every question on that document and provider-side prompt
-        caching makes follow-up questions cheap and fast. A longer document is replaced by
-        the passages `select_passages` picks for this question, which differ per question,
-        so caching only helps for the full-document prefix.
+        The whole rendered document when it is under `full_document_chars`; a longer
+        document is replaced by its brief plus the passages `select_passages` picks for
+        this question. Either way the prefix (the document, or the brief) is byte-identical
+        for every question on that document and marked for caching, so the thread's later
+        questions read it from the provider's cache.
         """
         whole = render_document(ir)
         if len(whole) <= self.full_document_chars:
-            return whole
-        chosen = select_passages(ir, question, self.passages, index=index)
-        return render_passages(ir, chosen)
+            prefix, passages = whole, ""
+        else:
+            chosen = select_passages(ir, question, self.passages, index=index)
+            prefix, passages = render_brief(ir, self.brief_tokens), render_passages(ir, chosen)
+        return AnswerRequest(
+            system=ANSWER_SYSTEM,
+            document=prefix,
+            question=question,
+            history=tuple(history),
+            passages=passages,
+            budget=self.budget,
+        )
 
     async def answer(
         self,
@@ -372,33 +473,29 @@ class AIAnswerer:
     ) -> AIAnswer | None:
         """The model's answer with grounded citations, or None when every provider failed
         (the caller then answers offline)."""
-        request = AnswerRequest(
-            system=ANSWER_SYSTEM,
-            document=self.document_prefix(ir, question, index=index),
-            question=question,
-            history=tuple(history),
-        )
+        request = self.request(ir, question, history, index=index)
+        accounts = _Accounts(self.price_overrides)
         failover = _Failover(
             self.providers,
-            self.timeout_seconds,
+            self.budget,
             self.max_attempts,
             self.backoff,
             self._sleep,
             self._rng,
+            accounts,
             observer=self.observer,
-            price_overrides=self.price_overrides,
         )
-        served = await failover.run(lambda provider: provider.answer(request))
+        served = await failover.run(
+            lambda provider, budget: provider.answer(replace(request, budget=budget))
+        )
         if served is None:
             log.warning("ai.answer_unavailable", reason=failover.reason())
             return None
-        accounts = _Accounts(self.price_overrides)
-        accounts.add(served.completion)
         output = served.completion.output
         citations, dropped = ground_citations(output.citations, ir)
         if self.observer is not None:
             self.observer.dropped(dropped)
-        missing = dropped["quote_not_found"]
+        missing = sum(dropped[reason] for reason in ("quote_not_found", "wrong_section"))
         note = (
             f"{missing} quoted passage{'s' if missing != 1 else ''} could not be found in the "
             f"document and {'were' if missing != 1 else 'was'} left out."
@@ -412,12 +509,12 @@ class AIAnswerer:
             cost_usd=accounts.cost_usd,
             provider=served.provider.name,
             note=note,
+            cache_saved_usd=accounts.saved_usd,
         )
 
 
-def _review_call(chunk: str) -> Callable[[Provider], Awaitable[Completion[ReviewOutput]]]:
-    request = ReviewRequest(system=REVIEW_SYSTEM, document=chunk)
-    return lambda provider: provider.review(request)
+def _review_call(request: ReviewRequest) -> Call[ReviewOutput]:
+    return lambda provider, budget: provider.review(replace(request, budget=budget))
 
 
 def _review_note(chunks: int, failed: int, reason: str) -> str | None:

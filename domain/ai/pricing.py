@@ -75,6 +75,20 @@ def price(model: str, usage: TokenUsage, overrides: Mapping[str, Price] | None =
     return Cost(usd, True)
 
 
+def cache_saving(
+    model: str, usage: TokenUsage, overrides: Mapping[str, Price] | None = None
+) -> float:
+    """USD the cache saved on `usage` against sending everything uncached: what the cache
+    reads did not cost at the input rate, less what the writes cost above it. Negative when
+    writes were never read back; 0 for an unpriced model."""
+    rates = _lookup(model, overrides or {})
+    if rates is None:
+        return 0.0
+    saved = usage.cache_read_tokens * (rates.input - rates.cache_read)
+    premium = usage.cache_write_tokens * (rates.cache_write - rates.input)
+    return (saved - premium) / _MILLION
+
+
 def parse_overrides(raw: str | None) -> dict[str, Price]:
     """Prices from a settings value: a JSON object mapping model names to
     {"input", "output", "cache_read"?, "cache_write"?} in USD per million tokens. A missing

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from domain.ai.provider import Provider
+    from domain.ai.provider import Effort, Provider
 
 ProviderChoice = Literal["auto", "rules", "anthropic", "openai", "gemini"]
 
@@ -30,7 +30,9 @@ class AISettings:
     anthropic_model: str | None = None
     openai_model: str | None = None
     gemini_model: str | None = None
-    timeout_seconds: float = 60
+    openai_api_style: Literal["responses", "chat"] = "responses"
+    effort: Effort | None = None
+    """None: each model's own default."""
 
 
 def build_providers(settings: AISettings) -> list[Provider]:
@@ -62,7 +64,7 @@ def _anthropic(key: str, settings: AISettings) -> Provider:
     return AnthropicProvider(
         key,
         base_url=settings.anthropic_base_url,
-        timeout=settings.timeout_seconds,
+        effort=settings.effort,
         **_model(settings.anthropic_model),
     )
 
@@ -73,7 +75,8 @@ def _openai(key: str, settings: AISettings) -> Provider:
     return OpenAIProvider(
         key,
         base_url=settings.openai_base_url,
-        timeout=settings.timeout_seconds,
+        api_style=settings.openai_api_style,
+        effort=settings.effort,
         **_model(settings.openai_model),
     )
 
@@ -84,7 +87,7 @@ def _gemini(key: str, settings: AISettings) -> Provider:
     return GeminiProvider(
         key,
         base_url=settings.gemini_base_url,
-        timeout=settings.timeout_seconds,
+        effort=settings.effort,
         **_model(settings.gemini_model),
     )
 

@@ -106,6 +106,9 @@ class FakeProvider:
         assert isinstance(output, AnswerOutput)
         return Completion(output, self.usage, self.model)
 
+    async def aclose(self) -> None:
+        """Nothing to close: no connection was opened."""
+
     async def _serve(
         self, request: ReviewRequest | AnswerRequest, empty: ReviewOutput | AnswerOutput
     ) -> ReviewOutput | AnswerOutput:

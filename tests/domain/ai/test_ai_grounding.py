@@ -109,7 +109,9 @@ def test_absence_finding_is_kept_without_evidence() -> None:
     )
     assert not dropped
     assert findings[0].evidence is None
-    assert findings[0].id == finding_id("llm:backtest_methodology", None)
+    assert findings[0].id == finding_id(
+        "llm:backtest_methodology", None, missing="No out-of-sample test"
+    )
 
 
 def test_the_same_finding_twice_is_kept_once_at_the_higher_severity() -> None:

@@ -84,7 +84,9 @@ def test_distinct_model_findings_are_kept_and_sorted_by_severity_then_document_o
         ("medium", "Use daily prices."),
         ("medium", "Leverage is limited."),
     ]
-    assert all(f.id == finding_id(f"llm:{f.category}", f.evidence) for f in merged[:3])
+    assert all(
+        f.id == finding_id(f"llm:{f.category}", f.evidence, missing=f.title) for f in merged[:3]
+    )
 
 
 def test_two_model_findings_in_one_section_and_category_both_stay() -> None:

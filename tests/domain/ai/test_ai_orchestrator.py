@@ -230,8 +230,11 @@ async def test_a_long_document_sends_the_passages_for_the_question() -> None:
     await ai.answer(LONG, "What does section 3 say?", [])
     [request] = provider.requests
     assert isinstance(request, AnswerRequest)
-    assert 'part="selected passages"' in request.document
-    assert len(request.document) < len(ai.document_prefix(SMALL, "x")) + 10_000
+    assert request.document.startswith("<brief ")  # the prefix every question shares
+    assert request.document == ai.request(LONG, "Another question?").document
+    assert 'part="selected passages"' in request.passages
+    assert "Topic 3" in request.passages
+    assert request.cache_prefix
 
 
 async def test_answer_citations_are_grounded() -> None:

@@ -90,10 +90,12 @@ async def test_model_findings_are_grounded_merged_and_accounted(
     store: EventStore, fakes: tuple[FakeAnthropic, FakeOpenAI]
 ) -> None:
     anthropic, openai = fakes
-    # Spacing differs and the section is wrong: grounding maps both back to the document.
-    quoted = {**GROUNDED, "quote": "Financials  are\nexcluded.", "section": "6 Data"}
+    # Spacing differs and the section named is the next one: grounding maps both back to the
+    # document. A quote from far away in the document, or from nowhere, is dropped.
+    quoted = {**GROUNDED, "quote": "Financials  are\nexcluded.", "section": "3 Signal"}
     invented = {**GROUNDED, "quote": "Leverage may reach 12x on Fridays.", "title": "Invented"}
-    anthropic.reply_findings([quoted, invented])
+    elsewhere = {**GROUNDED, "quote": "Financials are excluded.", "section": "8 Risk Management"}
+    anthropic.reply_findings([quoted, invented, {**elsewhere, "title": "Misplaced"}])
     _, _, review = await _reviewed(store, _ai(anthropic, openai))
     analysis = review.analysis
 
@@ -102,7 +104,7 @@ async def test_model_findings_are_grounded_merged_and_accounted(
     assert [f.title for f in llm] == ["Which financials are excluded is not defined"]
     assert llm[0].evidence is not None and llm[0].evidence.section == "2 Universe"
     assert llm[0].evidence.quote == "Financials are excluded."
-    assert not any(f.title == "Invented" for f in analysis.findings)
+    assert not any(f.title in ("Invented", "Misplaced") for f in analysis.findings)
     assert any(f.source == "rules" for f in analysis.findings)
     usage = TokenUsage(412, 951, 30_720, 2048)
     assert (analysis.usage.input_tokens, analysis.usage.output_tokens) == (412, 951)
