@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,7 +16,7 @@ from bot.slack_blocks import (
     status_message,
     unknown_command_message,
 )
-from domain import events as ev
+from bot.slack_export import export_review
 from domain.document import DocumentError
 from domain.queries import (
     DocumentNotFound,
@@ -27,7 +26,6 @@ from domain.queries import (
     history,
     list_documents,
 )
-from domain.report import render_markdown, review_payload
 
 
 class SlashCommands:
@@ -47,7 +45,7 @@ class SlashCommands:
                 case "" | "help":
                     return help_message()
                 case "status" if not argument:
-                    rows = await list_documents(self.runtime.pool, channel_id=channel_id)
+                    rows = await list_documents(self.runtime.pool, channels=[channel_id])
                     return status_message(rows)
                 case "status":
                     row = await find_document(self.runtime.pool, argument, channel_id=channel_id)
@@ -62,7 +60,7 @@ class SlashCommands:
                 case "export" if argument:
                     return await self._export(argument, channel_id, user_id)
                 case "stats":
-                    stats = await channel_stats(self.runtime.pool, channel_id=channel_id)
+                    stats = await channel_stats(self.runtime.pool, channels=[channel_id])
                     return stats_message(
                         stats.documents,
                         stats.findings,
@@ -96,24 +94,7 @@ class SlashCommands:
 
     async def _export(self, reference: str, channel_id: str, user_id: str) -> Message:
         row = await find_document(self.runtime.pool, reference, channel_id=channel_id)
-        review = await self.runtime.documents.latest_review(row.id)
-        if review is None:
-            raise DocumentError(f"{row.filename} has no completed review to export yet.")
-        document = review.document
-        thread_ts = document.source.thread_ts if document.source else None
-        report = render_markdown(review_payload(review))
-        uploaded = await self.client.files_upload_v2(
-            channel=channel_id,
-            thread_ts=thread_ts,
-            content=report,
-            filename=f"{PurePath(row.filename).stem}-review.md",
-            title=f"DocSense review: {row.filename}",
+        filename = await export_review(
+            self.runtime.documents, self.client, row.id, channel_id=channel_id, user_id=user_id
         )
-        file_id = (uploaded.get("file") or {}).get("id")
-        await self.runtime.documents.record_export(
-            row.id,
-            ev.ReportExported(
-                channel_id=channel_id, thread_ts=thread_ts, file_id=file_id, user_id=user_id
-            ),
-        )
-        return {"text": f"Exported the full review of {row.filename} to its thread.", "blocks": []}
+        return {"text": f"Exported the full review of {filename} to its thread.", "blocks": []}

@@ -175,6 +175,16 @@ class ReportExported(Event):
     user_id: str
 
 
+class ThreadLinked(Event):
+    """Someone chose this document as what a Slack thread it was not shared in is about
+    (an assistant thread in the side panel): questions asked there are about it, and the
+    answers go there. The latest link of a thread wins."""
+
+    channel_id: str
+    thread_ts: str
+    user_id: str
+
+
 class JobRetried(Event):
     """An operator put a dead-lettered job back in the queue with a full set of attempts
     (the operator is the event's actor). Recorded in the stream of the document the job
@@ -203,6 +213,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         QuestionAnswered,
         SlackMessagePosted,
         ReportExported,
+        ThreadLinked,
         JobRetried,
     )
 }

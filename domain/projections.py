@@ -1,4 +1,6 @@
-"""The `documents` and `findings` read models, kept from the global event order.
+"""The `documents` and `findings` read models (with `ai_usage`, what each review and answer
+cost, and `document_threads`, the threads a document was chosen in), kept from the global
+event order.
 
 Run by `eventstore.projections.Projector`, which commits these rows and the
 checkpoint together; `reset` lets `docsense projections rebuild` replay from zero.
@@ -25,7 +27,7 @@ class DocumentsProjection:
     undecoded_types = frozenset({ev.AnalysisCompleted.type_name()})
 
     async def reset(self, connection: asyncpg.Connection) -> None:
-        await connection.execute("TRUNCATE documents, findings")
+        await connection.execute("TRUNCATE documents, findings, ai_usage, document_threads")
 
     async def apply(self, connection: asyncpg.Connection, recorded: RecordedEvent) -> None:
         if not recorded.stream_id.startswith(DOCUMENT_PREFIX):
@@ -34,6 +36,7 @@ class DocumentsProjection:
         at = recorded.recorded_at
         if recorded.type in self.undecoded_types:
             await _completed(connection, document_id, recorded.position, at)
+            await _review_usage(connection, document_id, recorded.position, at)
             return
         event = ev.decode(recorded.type, recorded.data)
         match event:
@@ -83,6 +86,23 @@ class DocumentsProjection:
                            cost_usd = cost_usd + $2, updated_at = $3 WHERE id = $1""",
                     document_id,
                     event.usage.cost_usd,
+                    at,
+                )
+                await _answer_usage(connection, document_id, recorded.position, event.usage, at)
+            case ev.ThreadLinked():
+                await connection.execute(
+                    """INSERT INTO document_threads
+                           (channel_id, thread_ts, document_id, user_id, position, linked_at)
+                       VALUES ($1, $2, $3, $4, $5, $6)
+                       ON CONFLICT (channel_id, thread_ts) DO UPDATE SET
+                           document_id = EXCLUDED.document_id, user_id = EXCLUDED.user_id,
+                           position = EXCLUDED.position, linked_at = EXCLUDED.linked_at
+                       WHERE document_threads.position < EXCLUDED.position""",
+                    event.channel_id,
+                    event.thread_ts,
+                    document_id,
+                    event.user_id,
+                    recorded.position,
                     at,
                 )
 
@@ -193,6 +213,45 @@ async def _completed(
                 section = EXCLUDED.section, page = EXCLUDED.page""",
         position,
         document_id,
+    )
+
+
+async def _review_usage(
+    connection: asyncpg.Connection, document_id: str, position: int, at: datetime
+) -> None:
+    """What the models cost for the review at `position`, read from its stored payload."""
+    await connection.execute(
+        """INSERT INTO ai_usage (position, document_id, kind, recorded_at, input_tokens,
+               output_tokens, cost_usd)
+           SELECT $1, $2::uuid, 'review', $3, u.input_tokens, u.output_tokens, u.cost_usd
+           FROM events e, LATERAL (SELECT
+               coalesce((e.data -> 'usage' ->> 'input_tokens')::bigint, 0) AS input_tokens,
+               coalesce((e.data -> 'usage' ->> 'output_tokens')::bigint, 0) AS output_tokens,
+               coalesce((e.data -> 'usage' ->> 'cost_usd')::double precision, 0) AS cost_usd
+           ) u
+           WHERE e.position = $1 AND (u.input_tokens > 0 OR u.output_tokens > 0 OR u.cost_usd > 0)
+           ON CONFLICT (position) DO NOTHING""",
+        position,
+        document_id,
+        at,
+    )
+
+
+async def _answer_usage(
+    connection: asyncpg.Connection, document_id: str, position: int, usage: ev.Usage, at: datetime
+) -> None:
+    if not (usage.input_tokens or usage.output_tokens or usage.cost_usd):
+        return  # answered offline, by quoting the document
+    await connection.execute(
+        """INSERT INTO ai_usage (position, document_id, kind, recorded_at, input_tokens,
+               output_tokens, cost_usd)
+           VALUES ($1, $2, 'answer', $3, $4, $5, $6) ON CONFLICT (position) DO NOTHING""",
+        position,
+        document_id,
+        at,
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cost_usd,
     )
 
 

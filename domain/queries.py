@@ -1,9 +1,15 @@
-"""Read-side queries over the read models and the event log, for status and history."""
+"""Read-side queries over the read models and the event log, for status and history.
+
+Slack callers scope by channel: a list of channel ids the asker can see (the channel a
+command came from, or every channel a user shares with the bot), and nothing outside it.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +40,8 @@ class DocumentRow:
     reject_message: str | None
     updated_at: Any
     cost_usd: float = 0.0
+    channel_id: str | None = None
+    thread_ts: str | None = None
 
     @property
     def short_id(self) -> str:
@@ -42,7 +50,7 @@ class DocumentRow:
 
 _DOCUMENT_SELECT = """
     SELECT d.id, d.filename, d.title, d.state, d.file_versions, d.pages, d.words, d.score,
-           d.reject_message, d.updated_at, d.cost_usd,
+           d.reject_message, d.updated_at, d.cost_usd, d.channel_id, d.thread_ts,
            count(f.*) FILTER (WHERE f.severity = 'critical') AS critical,
            count(f.*) FILTER (WHERE f.severity = 'high') AS high,
            count(f.*) FILTER (WHERE f.severity = 'medium') AS medium,
@@ -68,18 +76,29 @@ def _row(record: asyncpg.Record) -> DocumentRow:
         reject_message=record["reject_message"],
         updated_at=record["updated_at"],
         cost_usd=record["cost_usd"],
+        channel_id=record["channel_id"],
+        thread_ts=record["thread_ts"],
     )
 
 
+def _scope(channels: Collection[str] | None) -> list[str] | None:
+    """None reads everything (the CLI); a collection, only those channels (empty: nothing)."""
+    return None if channels is None else sorted(channels)
+
+
+# The one channel filter of every scoped read: `$1` is `_scope(channels)`.
+_IN_SCOPE = "($1::text[] IS NULL OR d.channel_id = ANY($1::text[]))"
+
+
 async def list_documents(
-    pool: asyncpg.Pool, *, channel_id: str | None = None, limit: int = 50
+    pool: asyncpg.Pool, *, channels: Collection[str] | None = None, limit: int = 50
 ) -> list[DocumentRow]:
-    """Newest first; with `channel_id`, only what was shared in that channel or DM."""
+    """Newest first; with `channels`, only what was shared in those channels or DMs."""
     rows = await pool.fetch(
         _DOCUMENT_SELECT
-        + """ WHERE ($1::text IS NULL OR d.channel_id = $1)
+        + f""" WHERE {_IN_SCOPE}
               GROUP BY d.id ORDER BY d.updated_at DESC LIMIT $2""",
-        channel_id,
+        _scope(channels),
         limit,
     )
     return [_row(r) for r in rows]
@@ -128,20 +147,19 @@ class Stats:
     cost_usd: float
 
 
-async def channel_stats(pool: asyncpg.Pool, *, channel_id: str | None = None) -> Stats:
+async def channel_stats(pool: asyncpg.Pool, *, channels: Collection[str] | None = None) -> Stats:
     row = await pool.fetchrow(
-        """SELECT (SELECT count(*) FROM documents d
-                   WHERE $1::text IS NULL OR d.channel_id = $1) AS documents,
-                  (SELECT coalesce(sum(d.questions), 0) FROM documents d
-                   WHERE $1::text IS NULL OR d.channel_id = $1) AS questions,
-                  (SELECT coalesce(sum(d.cost_usd), 0) FROM documents d
-                   WHERE $1::text IS NULL OR d.channel_id = $1) AS cost_usd,
-                  count(f.*) AS findings,
-                  count(f.*) FILTER (WHERE f.status = 'accepted') AS accepted,
-                  count(f.*) FILTER (WHERE f.status = 'rejected') AS rejected
-           FROM findings f JOIN documents d ON d.id = f.document_id
-           WHERE $1::text IS NULL OR d.channel_id = $1""",
-        channel_id,
+        f"""SELECT (SELECT count(*) FROM documents d WHERE {_IN_SCOPE}) AS documents,
+                   (SELECT coalesce(sum(d.questions), 0) FROM documents d
+                    WHERE {_IN_SCOPE}) AS questions,
+                   (SELECT coalesce(sum(d.cost_usd), 0) FROM documents d
+                    WHERE {_IN_SCOPE}) AS cost_usd,
+                   count(f.*) AS findings,
+                   count(f.*) FILTER (WHERE f.status = 'accepted') AS accepted,
+                   count(f.*) FILTER (WHERE f.status = 'rejected') AS rejected
+            FROM findings f JOIN documents d ON d.id = f.document_id
+            WHERE {_IN_SCOPE}""",
+        _scope(channels),
     )
     return Stats(
         documents=row["documents"],
@@ -151,6 +169,72 @@ async def channel_stats(pool: asyncpg.Pool, *, channel_id: str | None = None) ->
         questions=row["questions"],
         cost_usd=row["cost_usd"],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AIUsage:
+    reviews: int
+    answers: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+
+
+def month_start(now: datetime) -> datetime:
+    """Midnight UTC on the first of `now`'s month (UTC): where "this month" begins."""
+    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def ai_usage(
+    pool: asyncpg.Pool, *, channels: Collection[str] | None, since: datetime
+) -> AIUsage:
+    """What the language models did and cost since `since` for documents in `channels`."""
+    row = await pool.fetchrow(
+        f"""SELECT count(*) FILTER (WHERE u.kind = 'review') AS reviews,
+                   count(*) FILTER (WHERE u.kind = 'answer') AS answers,
+                   coalesce(sum(u.input_tokens), 0) AS input_tokens,
+                   coalesce(sum(u.output_tokens), 0) AS output_tokens,
+                   coalesce(sum(u.cost_usd), 0) AS cost_usd
+            FROM ai_usage u JOIN documents d ON d.id = u.document_id
+            WHERE u.recorded_at >= $2 AND {_IN_SCOPE}""",
+        _scope(channels),
+        since,
+    )
+    return AIUsage(
+        reviews=row["reviews"],
+        answers=row["answers"],
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"],
+        cost_usd=row["cost_usd"],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSubject:
+    """The document a thread's questions are about."""
+
+    document_id: UUID
+    channel_id: str | None
+    """Where the document was shared, which is not the thread's channel when `linked`."""
+    linked: bool
+    """Chosen in the thread (`ThreadLinked`) rather than shared in it."""
+
+
+async def thread_subject(
+    pool: asyncpg.Pool, *, channel_id: str, thread_ts: str
+) -> ThreadSubject | None:
+    """The document chosen in this thread last, else the one whose upload started it."""
+    linked = await pool.fetchrow(
+        """SELECT t.document_id, d.channel_id FROM document_threads t
+           JOIN documents d ON d.id = t.document_id
+           WHERE t.channel_id = $1 AND t.thread_ts = $2""",
+        channel_id,
+        thread_ts,
+    )
+    if linked is not None:
+        return ThreadSubject(linked["document_id"], linked["channel_id"], linked=True)
+    shared = await document_in_thread(pool, channel_id=channel_id, thread_ts=thread_ts)
+    return None if shared is None else ThreadSubject(shared, channel_id, linked=False)
 
 
 async def findings_of(pool: asyncpg.Pool, document_id: UUID) -> list[asyncpg.Record]:

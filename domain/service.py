@@ -12,7 +12,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
@@ -52,6 +52,7 @@ log = structlog.get_logger(__name__)
 
 _RETRIES_ON_CONFLICT = 5  # reloads after a concurrent writer overtook the command
 _RECENT_DOCUMENTS = 256  # folded states kept per process (see DocumentService.load)
+_LINK_NAMESPACE = uuid.UUID("6a0c1d52-8f3e-4e1b-9b7a-2c5d4e3f1a09")
 
 
 REVIEW_JOB = "review-document"
@@ -258,19 +259,26 @@ class DocumentService:
                 connection, REVIEW_JOB, {"document_id": str(document_id), **_correlated(review_job)}
             )
 
-    async def ask(self, command: AskQuestion, *, answer_job: bool = True) -> Document:
+    async def ask(
+        self,
+        command: AskQuestion,
+        *,
+        answer_job: bool = True,
+        reply_to: dict[str, str] | None = None,
+    ) -> Document:
         """Record a question, once per question id, and queue its answer (the Slack path);
-        without `answer_job` the caller answers it itself (the CLI)."""
+        without `answer_job` the caller answers it itself (the CLI). `reply_to` (a
+        `channel_id` and `thread_ts`) travels with the job: where the question was asked,
+        which is not the document's thread when it was asked in an assistant thread."""
 
         async def enqueue(connection: asyncpg.Connection, document: Document) -> None:
             if not answer_job:
                 return
+            payload = {"document_id": str(document.id), "question_id": str(command.question_id)}
             await self.jobs.enqueue(
                 connection,
                 ANSWER_JOB,
-                _correlated(
-                    {"document_id": str(document.id), "question_id": str(command.question_id)}
-                ),
+                _correlated({**payload, **({"reply_to": reply_to} if reply_to else {})}),
                 dedupe_key=f"answer:{command.question_id}",
             )
 
@@ -376,6 +384,19 @@ class DocumentService:
             None,
             [posted.to_new_event(actor="docsense", correlation_id=correlation_id.get())],
         )
+
+    async def link_thread(
+        self, document_id: UUID, linked: ev.ThreadLinked, *, request_key: str
+    ) -> None:
+        """Make `linked`'s thread about this document. Appended at any version, like a post
+        record; the event id comes from `request_key` (one Slack request), so a redelivered
+        request adds nothing while a later choice of the same document does."""
+        document = await self.load(document_id)
+        if not document.exists:
+            raise DocumentError("That document does not exist.")
+        event = linked.to_new_event(actor=linked.user_id, correlation_id=correlation_id.get())
+        event = replace(event, event_id=uuid.uuid5(_LINK_NAMESPACE, request_key))
+        await self.store.append(stream_id(document_id), None, [event])
 
     async def record_export(self, document_id: UUID, exported: ev.ReportExported) -> Document:
         return await self._decide(document_id, lambda _: [exported], actor=exported.user_id)
