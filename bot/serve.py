@@ -24,7 +24,6 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
@@ -35,7 +34,9 @@ from bot.runtime import Runtime
 from bot.settings import Settings, SettingsError
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
 from bot.slack_app import InFlight, build_slack_app
+from bot.slack_export import EXPORT_JOB, Exports
 from bot.slack_jobs import FINDINGS_PAGE_JOB, SlackJobs, SlackNotifier
+from bot.slack_ratelimit import GatedRateLimitRetryHandler, GatedWebClient, RateLimitGate
 from domain.service import ANSWER_JOB, REVIEW_JOB
 from eventstore.jobs import JOBS_CHANNEL
 from eventstore.notifications import Listener
@@ -50,14 +51,17 @@ JOB_GRACE_SECONDS = 60.0
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client: `SLACK_API_URL` for every call, retries on 429 (honouring
-    Retry-After), connection errors and 5xx."""
+    """The Web API client: `SLACK_API_URL` for every call, retries on connection errors
+    and 5xx, and on 429, after which every call of that method in this process waits
+    out Retry-After (see bot/slack_ratelimit.py)."""
     assert settings.slack_bot_token is not None
-    return AsyncWebClient(
+    gate = RateLimitGate()
+    return GatedWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
+        gate=gate,
         retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            GatedRateLimitRetryHandler(gate, max_retry_count=3),
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
@@ -133,6 +137,7 @@ class Server:
                 REVIEW_JOB: jobs.review,
                 ANSWER_JOB: jobs.answer,
                 FINDINGS_PAGE_JOB: jobs.findings_page,
+                EXPORT_JOB: Exports(runtime.documents, runtime.jobs, client).export,
             },
             name=f"{socket.gethostname()}-{os.getpid()}",
             concurrency=settings.worker_concurrency,

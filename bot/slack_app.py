@@ -27,6 +27,8 @@ from bot import metrics
 from bot.observability import bind_correlation
 from bot.runtime import Runtime
 from bot.slack_blocks import (
+    EXPORT_ACTION,
+    FILTER_ACTION,
     PAGE_ACTION,
     decision_update,
     pager_update,
@@ -36,6 +38,7 @@ from bot.slack_blocks import (
     reviewing_message,
 )
 from bot.slack_commands import SlashCommands
+from bot.slack_export import Exports
 from bot.slack_jobs import FINDINGS_PAGE_JOB, SlackNotifier, page_dedupe_key
 from domain import events as ev
 from domain.correlation import correlation_id
@@ -287,10 +290,11 @@ class SlackHandlers:
     async def next_page(
         self, *, value: str, user_id: str, channel_id: str, message: dict[str, Any] | None
     ) -> bool:
-        """A click on "Show all"/"Next": queue the page once per review and offset (the job
-        posts it from the latest review), then turn the clicked button into a note. False
-        when there is nothing to show: another channel's click, or no review yet."""
-        document_id, offset = parse_page_value(value)
+        """A click on "Show more" or a severity filter choice: queue the page once per
+        review, offset and filter (the job posts it from the latest review), then turn the
+        clicked button (when `message` is given) into a note. False when there is nothing
+        to show: another channel's click, or no review yet."""
+        document_id, offset, min_severity = parse_page_value(value)
         document = await self.documents.load(uuid.UUID(document_id))
         if document.source is None or document.source.channel_id != channel_id:
             return False  # a button replayed into another channel never shows the document
@@ -303,10 +307,11 @@ class SlackHandlers:
                 {
                     "document_id": document_id,
                     "offset": offset,
+                    "min_severity": min_severity,
                     "correlation_id": correlation_id.get(),
                 },
                 dedupe_key=page_dedupe_key(
-                    document.id, document.latest_analysis.analysis_id, offset
+                    document.id, document.latest_analysis.analysis_id, offset, min_severity
                 ),
             )
         if message is not None:
@@ -353,6 +358,7 @@ def build_slack_app(
     )
     handlers = SlackHandlers(runtime, client, notifier, inflight)
     commands = SlashCommands(runtime, client)
+    exports = Exports(runtime.documents, runtime.jobs, client)
 
     @app.middleware
     async def correlate(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
@@ -445,6 +451,33 @@ def build_slack_app(
             message=body.get("message"),
         )
         return _outcome(queued)
+
+    @app.action(FILTER_ACTION)
+    @counted("action")
+    async def on_filter(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> Outcome:
+        await ack()
+        queued = await handlers.next_page(
+            value=action["selected_option"]["value"],
+            user_id=body["user"]["id"],
+            channel_id=body["channel"]["id"],
+            message=None,  # the filter stays, to choose another severity later
+        )
+        return _outcome(queued)
+
+    @app.action(EXPORT_ACTION)
+    @counted("action")
+    async def on_export(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+    ) -> Outcome:
+        await ack()
+        async with inflight.track():
+            counted_click, note = await exports.queue(
+                document_id=action["value"],
+                channel_id=body["channel"]["id"],
+                user_id=body["user"]["id"],
+            )
+        await respond(response_type="ephemeral", replace_original=False, text=note)
+        return _outcome(counted_click)
 
     @app.view("reject_reason")
     @counted("view")

@@ -19,7 +19,8 @@ from bot.terminal import event_details
 from domain.answers import Answer
 from domain.findings import SEVERITIES, Finding
 from domain.queries import DocumentRow
-from domain.report import quoted_and_absent
+from domain.report import quoted_and_absent, select
+from domain.severity import Severity
 from eventstore import RecordedEvent
 
 Message = dict[str, Any]
@@ -29,6 +30,9 @@ ACCEPT_ACTION = "finding_accept"
 REJECT_ACTION = "finding_reject"
 PAGE_ACTION = "findings_page"
 PAGER_BLOCK = "pager"
+FILTER_ACTION = "findings_filter"
+EXPORT_ACTION = "findings_export"
+TOOLS_BLOCK = "review_tools"
 REJECT_CALLBACK = "reject_reason"
 REASON_BLOCK = "reason"
 REASON_ACTION = "reason_input"
@@ -39,6 +43,7 @@ MAX_HEADER_CHARS = 150
 MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_FALLBACK_CHARS = 3000
+MAX_OPTION_TEXT = 75
 _MAX_QUOTE_CHARS = 500
 _MAX_PROSE_CHARS = 900
 PAGE_SIZE = 20  # 2 blocks a finding, plus a heading, "Not covered" and the pager: < 50
@@ -51,6 +56,14 @@ SEVERITY_EMOJI = {
     "info": ":white_circle:",
 }
 _DECISION_LINES: dict[str, str] = {"accepted": "✅ Accepted by", "rejected": "❌ Rejected by"}
+# The severity filter's choices: each shows that severity and everything worse.
+SEVERITY_FILTERS: dict[Severity, str] = {
+    "critical": "Critical only",
+    "high": "High and above",
+    "medium": "Medium and above",
+    "low": "Low and above",
+    "info": "Every severity",
+}
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
 
 COMMANDS = (
@@ -188,17 +201,22 @@ def parse_finding_value(value: str) -> tuple[str, str]:
     return document_id, finding_id
 
 
-def page_value(document_id: str, offset: int) -> str:
-    """What the "Show all"/"Next" button carries: where the next page starts in the
-    review's `review_order`, never the findings (the click loads the latest review)."""
-    return f"{document_id}|{offset}"
+def page_value(document_id: str, offset: int, min_severity: Severity | None = None) -> str:
+    """What "Show more" and the severity filter carry: where the next page starts in the
+    review's `review_order` (of the findings at `min_severity` or worse, when filtered),
+    never the findings themselves (the click loads the latest review)."""
+    value = f"{document_id}|{offset}"
+    return f"{value}|{min_severity}" if min_severity else value
 
 
-def parse_page_value(value: str) -> tuple[str, int]:
-    document_id, separator, offset = value.partition("|")
+def parse_page_value(value: str) -> tuple[str, int, Severity | None]:
+    document_id, separator, rest = value.partition("|")
+    offset, _, severity = rest.partition("|")
     if not separator or not document_id or not offset.isdigit():
         raise ValueError(f"not a page button value: {value!r}")
-    return document_id, int(offset)
+    if severity and severity not in SEVERITY_FILTERS:
+        raise ValueError(f"not a severity: {severity!r}")
+    return document_id, int(offset), severity or None  # type: ignore[return-value]
 
 
 def review_order(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -208,7 +226,9 @@ def review_order(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any
     return [*quoted, *absent]
 
 
-def _pager(document_id: str, offset: int, label: str) -> Block:
+def _pager(
+    document_id: str, offset: int, label: str, min_severity: Severity | None = None
+) -> Block:
     return {
         "type": "actions",
         "block_id": PAGER_BLOCK,
@@ -217,8 +237,37 @@ def _pager(document_id: str, offset: int, label: str) -> Block:
                 "type": "button",
                 "action_id": PAGE_ACTION,
                 "text": _plain(label, MAX_BUTTON_TEXT),
-                "value": page_value(document_id, offset),
+                "value": page_value(document_id, offset, min_severity),
             }
+        ],
+    }
+
+
+def _tools(document_id: str) -> Block:
+    """The severity filter (each choice posts that severity and worse in the thread) and
+    Export (the whole review as a Markdown file in the thread)."""
+    return {
+        "type": "actions",
+        "block_id": TOOLS_BLOCK,
+        "elements": [
+            {
+                "type": "static_select",
+                "action_id": FILTER_ACTION,
+                "placeholder": _plain("Filter by severity", MAX_OPTION_TEXT),
+                "options": [
+                    {
+                        "text": _plain(label, MAX_OPTION_TEXT),
+                        "value": page_value(document_id, 0, severity),
+                    }
+                    for severity, label in SEVERITY_FILTERS.items()
+                ],
+            },
+            {
+                "type": "button",
+                "action_id": EXPORT_ACTION,
+                "text": _plain("Export", MAX_BUTTON_TEXT),
+                "value": document_id,
+            },
         ],
     }
 
@@ -294,20 +343,22 @@ def _finding_blocks(
     return [section, _buttons(document_id, finding["id"])]
 
 
-def _pager_line(rest: Sequence[Mapping[str, Any]], absent: int, filename: str) -> str:
-    """What *Show all* will post, and the export that gives the whole review as a file."""
+def _pager_line(rest: Sequence[Mapping[str, Any]], absent: int) -> str:
+    """What *Show more* will post, page by page, and what the tools below it do."""
     counts = Counter(f["severity"] for f in rest)
     by_severity = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
     parts = [f"{len(rest)} more quoted ({by_severity})"] if rest else []
     if absent:
         parts.append(f"the {absent} not covered in detail")
     return (
-        f"*Show all* posts {' and '.join(parts)} here, with Accept/Reject. {_export_hint(filename)}"
+        f"*Show more* posts {' and '.join(parts)} here, {PAGE_SIZE} at a time, with "
+        f"Accept/Reject. {_TOOLS_HINT}"
     )
 
 
-def _export_hint(filename: str) -> str:
-    return f"Full list as a file: `/docsense export {escape(filename)}`"
+_TOOLS_HINT = (
+    "The filter posts one severity and worse; *Export* uploads the whole review as a file."
+)
 
 
 def _analysis_footer(analysis: Mapping[str, Any]) -> str:
@@ -336,8 +387,8 @@ def findings_messages(
     shown: int = 8,
 ) -> list[Message]:
     """The review in its thread: summary, the `shown` most important quoted findings with
-    Accept/Reject, one "Not covered" list of what the document lacks, and a *Show all*
-    button for the rest (paged by `findings_page_message`).
+    Accept/Reject, one "Not covered" list of what the document lacks, a *Show more*
+    button for the rest (paged by `findings_page_message`), the severity filter and Export.
 
     `decisions` maps a finding id to (decision, Slack user id) for findings already
     accepted or rejected, so a re-posted review shows who decided instead of buttons.
@@ -368,10 +419,13 @@ def findings_messages(
     if rest or absent:
         groups.append(
             [
-                _context(_pager_line(rest, len(absent), document["filename"])),
-                _pager(document["id"], min(shown, len(quoted)), "Show all"),
+                _context(_pager_line(rest, len(absent))),
+                _pager(document["id"], min(shown, len(quoted)), "Show more"),
+                _tools(document["id"]),
             ]
         )
+    elif findings:
+        groups.append([_context(_TOOLS_HINT), _tools(document["id"])])
     counts = ", ".join(f"{analysis['counts'].get(s, 0)} {s}" for s in SEVERITIES)
     fallback = f"Review of {document['title']}: score {analysis['score']:.2f}; {counts}"
     return _paginate(fallback, groups)
@@ -383,18 +437,24 @@ def findings_page_message(
     *,
     decisions: Mapping[str, tuple[str, str]] | None = None,
     size: int = PAGE_SIZE,
+    min_severity: Severity | None = None,
 ) -> Message | None:
-    """Findings `offset` to `offset + size` of the review in `review_order`, each with
-    Accept/Reject, and a *Next* button while more are left; None past the end (the
-    review changed since the button was posted)."""
+    """Findings `offset` to `offset + size` of the review in `review_order` (only those at
+    `min_severity` or worse, when filtered), each with Accept/Reject, and *Show more* while
+    more are left; None past the end (the review changed since the button was posted)."""
     document = payload["document"]
-    ordered = review_order(payload["findings"])
+    ordered = review_order(select(payload["findings"], min_severity=min_severity)[0])
+    which = f"{SEVERITY_FILTERS[min_severity].lower()}: " if min_severity else ""
     page = ordered[offset : offset + size]
     if not page:
-        return None
+        if offset or min_severity is None:
+            return None
+        none = f"no findings at {min_severity} severity or worse"
+        line = f"*{escape(document['title'])}*: {none}."
+        return _message(f"{document['title']}: {none}", [_section(line)])
     decisions = decisions or {}
     end = offset + len(page)
-    heading = f"*{escape(document['title'])}*: findings {offset + 1}–{end} of {len(ordered)}"
+    heading = f"*{escape(document['title'])}*: {which}findings {offset + 1}–{end} of {len(ordered)}"
     blocks = [_context(heading)]
     quoted, absent = quoted_and_absent(page)
     for finding in quoted:
@@ -404,8 +464,11 @@ def findings_page_message(
     for finding in absent:
         blocks += _finding_blocks(finding, document["id"], decisions.get(finding["id"]))
     if left := len(ordered) - end:
-        blocks.append(_pager(document["id"], end, f"Next {min(left, size)} of {left}"))
-    return _message(f"{document['title']}: findings {offset + 1}–{end} of {len(ordered)}", blocks)
+        label = f"Show more ({min(left, size)} of {left} left)"
+        blocks.append(_pager(document["id"], end, label, min_severity))
+    return _message(
+        f"{document['title']}: {which}findings {offset + 1}–{end} of {len(ordered)}", blocks
+    )
 
 
 def decision_update(
@@ -462,7 +525,7 @@ def version_diff_messages(
     shown: int = 8,
 ) -> list[Message]:
     """A new upload in a reviewed thread: what got fixed, what is new (quoted findings with
-    buttons, absences as one "Not covered" list), what stays, and *Show all* for the
+    buttons, absences as one "Not covered" list), what stays, and *Show more* for the
     whole review of this version."""
     document, analysis = payload["document"], payload["analysis"]
     name = f"Version {version}" if version else "New version"
@@ -491,10 +554,12 @@ def version_diff_messages(
         rest = len(quoted[shown:])
         more = f"{rest} more new quoted findings not shown. " if rest else ""
         line = (
-            f"{more}*Show all* posts the {total} findings of this version here, with "
-            f"Accept/Reject. {_export_hint(document['filename'])}"
+            f"{more}*Show more* posts the {total} findings of this version here, "
+            f"{PAGE_SIZE} at a time, with Accept/Reject. {_TOOLS_HINT}"
         )
-        groups.append([_context(line), _pager(document["id"], 0, "Show all")])
+        groups.append(
+            [_context(line), _pager(document["id"], 0, "Show more"), _tools(document["id"])]
+        )
     return _paginate(f"{name} of {document['title']}: {tally}", groups)
 
 

@@ -40,8 +40,15 @@ log = structlog.get_logger(__name__)
 FINDINGS_PAGE_JOB = "post-findings-page"
 
 
-def page_dedupe_key(document_id: UUID, analysis_id: UUID, offset: int) -> str:
-    return f"findings-page:{document_id}:{analysis_id}:{offset}"
+def page_dedupe_key(
+    document_id: UUID, analysis_id: UUID, offset: int, min_severity: str | None = None
+) -> str:
+    return _filtered(f"findings-page:{document_id}:{analysis_id}:{offset}", min_severity)
+
+
+def _filtered(key: str, min_severity: str | None) -> str:
+    """A filtered page is another page than the unfiltered one at the same offset."""
+    return f"{key}:{min_severity}" if min_severity else key
 
 
 def decisions_of(document: Document) -> dict[str, tuple[str, str]]:
@@ -257,19 +264,23 @@ class SlackJobs:
         payload = context.job.payload
         bind_correlation(payload.get("correlation_id"))
         document_id, offset = UUID(payload["document_id"]), int(payload["offset"])
+        min_severity = payload.get("min_severity")
         review = await self.documents.latest_review(document_id)
         if review is None:
             return
         source = review.document.source
         message = findings_page_message(
-            review_payload(review), offset, decisions=decisions_of(review.document)
+            review_payload(review),
+            offset,
+            decisions=decisions_of(review.document),
+            min_severity=min_severity,
         )
         if message is None or source is None or source.channel_id is None:
             return
         assert review.analysis is not None
         await self.notifier.post_once(
             document_id,
-            f"page:{review.analysis.analysis_id}:{offset}",
+            _filtered(f"page:{review.analysis.analysis_id}:{offset}", min_severity),
             channel=source.channel_id,
             thread_ts=source.thread_ts,
             message=message,
@@ -282,6 +293,11 @@ class SlackJobs:
         reply = await self.documents.answer(document_id, UUID(payload["question_id"]))
         source = (await self.documents.load(document_id)).source
         assert source is not None and source.channel_id is not None
+        # Where the question was asked: the document's thread, or an assistant thread.
+        reply_to = payload.get("reply_to") or {
+            "channel_id": source.channel_id,
+            "thread_ts": source.thread_ts,
+        }
         answer = Answer(
             text=reply.answer + (f"\n_{reply.note}_" if reply.note else ""),
             citations=[
@@ -291,8 +307,8 @@ class SlackJobs:
         await self.notifier.post_once(
             document_id,
             f"answer:{reply.question_id}",
-            channel=source.channel_id,
-            thread_ts=source.thread_ts,
+            channel=reply_to["channel_id"],
+            thread_ts=reply_to["thread_ts"],
             message=answer_message(answer),
         )
         metrics.QUESTIONS_ANSWERED.inc()

@@ -264,7 +264,7 @@ async def test_accept_and_reject_buttons_record_decisions(
     values = [
         element["value"]
         for block in blocks_of(findings)
-        if block.get("type") == "actions"
+        if block.get("block_id", "").startswith("decide:")
         for element in block["elements"]
     ]
     accept_value, reject_value = values[0], values[2]

@@ -95,6 +95,10 @@ def _assert_within_limits(messages: list[dict[str, Any]]) -> None:
                 if element.get("type") == "button":
                     assert len(element["text"]["text"]) <= 75
                     assert len(element["value"]) <= 2000
+                if element.get("type") == "static_select":
+                    assert 1 <= len(element["options"]) <= 100
+                    assert all(len(o["text"]["text"]) <= 75 for o in element["options"])
+                    assert all(len(o["value"]) <= 150 for o in element["options"])
         ids = [b["block_id"] for b in message["blocks"] if "block_id" in b]
         assert len(ids) == len(set(ids)), "block ids must be unique within a message"
 
@@ -107,12 +111,18 @@ def _buttons(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for block in message["blocks"]
         if block["type"] == "actions"
         for element in block["elements"]
-        if element["action_id"] != sb.PAGE_ACTION
+        if element["action_id"] in (sb.ACCEPT_ACTION, sb.REJECT_ACTION)
     ]
 
 
+def _tools(message: dict[str, Any]) -> dict[str, Any]:
+    """The severity filter and the Export button, by action id."""
+    [block] = [b for b in message["blocks"] if b.get("block_id") == sb.TOOLS_BLOCK]
+    return {element["action_id"]: element for element in block["elements"]}
+
+
 def _pagers(messages: list[dict[str, Any]]) -> list[str]:
-    """The values of the "Show all"/"Next" buttons."""
+    """The values of the "Show more" buttons."""
     return [
         element["value"]
         for message in messages
@@ -157,10 +167,16 @@ def test_summary_counts_and_most_important_findings_first() -> None:
     first = next(b for b in blocks if b.get("block_id") == "finding:f0001")["text"]["text"]
     assert ">Signals above the threshold 1 are traded." in first
     assert "3 Signal, page 4" in first and "State the threshold" in first and "critical" in first
-    rest = blocks[-2]["elements"][0]["text"]
-    assert rest.startswith("*Show all* posts 8 more quoted (8 medium) here")
-    assert "Full list as a file: `/docsense export momentum.pdf`" in rest
+    rest = blocks[-3]["elements"][0]["text"]
+    assert rest.startswith("*Show more* posts 8 more quoted (8 medium) here, 20 at a time")
+    assert "*Export* uploads the whole review as a file" in rest
     assert _pagers(messages) == [f"{DOC_ID}|3"]
+    tools = _tools(messages[0])
+    assert blocks[-1]["block_id"] == sb.TOOLS_BLOCK
+    assert tools[sb.EXPORT_ACTION]["value"] == DOC_ID
+    options = tools[sb.FILTER_ACTION]["options"]
+    assert [o["value"] for o in options] == [f"{DOC_ID}|0|{s}" for s in SEVERITIES]
+    assert options[1]["text"]["text"] == "High and above"
     assert "1 critical" in messages[0]["text"]
 
 
@@ -271,13 +287,14 @@ def test_absences_are_one_not_covered_list_after_the_quoted_findings() -> None:
     assert {b["value"] for b in _buttons([message])} == {f"{DOC_ID}|f0002", f"{DOC_ID}|f0004"}
     # every quoted finding is shown, so Show all starts at the absences, for Accept/Reject
     assert _pagers([message]) == [f"{DOC_ID}|2"]
-    assert "the 2 not covered in detail" in blocks[-2]["elements"][0]["text"]
+    assert "the 2 not covered in detail" in blocks[-3]["elements"][0]["text"]
 
 
-def test_a_short_review_has_no_show_all() -> None:
+def test_a_short_review_has_no_show_more_but_keeps_the_filter_and_export() -> None:
     [message] = sb.findings_messages(_payload([_finding(n) for n in range(5)]))
     assert _pagers([message]) == [] and "pager" not in json.dumps(message)
     assert _finding_ids(message) == [f"f{n:04d}" for n in range(5)]
+    assert set(_tools(message)) == {sb.FILTER_ACTION, sb.EXPORT_ACTION}
 
 
 def test_show_all_pages_through_quoted_then_absent_within_slack_limits() -> None:
@@ -305,7 +322,7 @@ def test_show_all_pages_through_quoted_then_absent_within_slack_limits() -> None
     assert "✅ Accepted by <@U5>" in json.dumps(page, ensure_ascii=False)
     assert f"{DOC_ID}|f0007" not in [b["value"] for b in _buttons([page])]
     assert _pagers([page]) == [f"{DOC_ID}|26"]
-    assert page["blocks"][-1]["elements"][0]["text"]["text"] == "Next 20 of 24"
+    assert page["blocks"][-1]["elements"][0]["text"]["text"] == "Show more (20 of 24 left)"
 
     last = sb.findings_page_message(payload, 40)
     assert last is not None
@@ -321,10 +338,33 @@ def test_show_all_pages_through_quoted_then_absent_within_slack_limits() -> None
 
 
 def test_page_button_value_round_trips_and_rejects_others() -> None:
-    assert sb.parse_page_value(sb.page_value(DOC_ID, 26)) == (DOC_ID, 26)
-    for bad in ("no-separator", f"{DOC_ID}|f0001", f"{DOC_ID}|-1", "|3"):
+    assert sb.parse_page_value(sb.page_value(DOC_ID, 26)) == (DOC_ID, 26, None)
+    assert sb.parse_page_value(sb.page_value(DOC_ID, 20, "high")) == (DOC_ID, 20, "high")
+    assert sb.parse_page_value(f"{DOC_ID}|26") == (DOC_ID, 26, None), "buttons posted before"
+    for bad in ("no-separator", f"{DOC_ID}|f0001", f"{DOC_ID}|-1", "|3", f"{DOC_ID}|0|severe"):
         with pytest.raises(ValueError):
             sb.parse_page_value(bad)
+
+
+def test_a_severity_filter_pages_through_that_severity_and_worse_only() -> None:
+    findings = [_finding(n, SEVERITIES[n % 5]) for n in range(60)] + [_absent(60, "critical")]
+    payload = _payload(findings)
+    first = sb.findings_page_message(payload, 0, min_severity="high")
+    assert first is not None
+    _assert_within_limits([first])
+    worst = [f["id"] for f in findings if f["severity"] in ("critical", "high")]
+    assert len(worst) == 25
+    quoted = [i for i in worst if i != "f0060"]
+    assert _finding_ids(first) == quoted[:20]
+    assert "high and above: findings 1–20 of 25" in first["blocks"][0]["elements"][0]["text"]
+    assert _pagers([first]) == [f"{DOC_ID}|20|high"]
+    last = sb.findings_page_message(payload, 20, min_severity="high")
+    assert last is not None and _finding_ids(last) == [*quoted[20:], "f0060"]
+    assert _pagers([last]) == []
+    assert sb.findings_page_message(payload, 25, min_severity="high") is None
+    nothing = sb.findings_page_message(_payload([_finding(1, "low")]), 0, min_severity="critical")
+    assert nothing is not None and _finding_ids(nothing) == []
+    assert "no findings at critical severity or worse" in nothing["text"]
 
 
 def test_pager_update_replaces_only_the_button() -> None:
@@ -332,12 +372,12 @@ def test_pager_update_replaces_only_the_button() -> None:
     blocks = sb.findings_messages(_payload(findings))[0]["blocks"]
     updated = sb.pager_update(blocks, "U9")
     assert len(updated) == len(blocks)
-    assert updated[-1] == {
+    assert updated[-2] == {
         "type": "context",
         "block_id": "pager",
         "elements": [{"type": "mrkdwn", "text": ":arrow_down: Posted below for <@U9>"}],
     }
-    assert updated[:-1] == blocks[:-1]
+    assert updated[:-2] == blocks[:-2] and updated[-1] == blocks[-1], "the filter stays"
     assert _pagers([{"blocks": updated}]) == []
 
 
