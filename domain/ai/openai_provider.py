@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -182,25 +183,17 @@ class OpenAIProvider:
         return _from_response(output_type, response, self.model)
 
 
+@dataclass(frozen=True, slots=True)
 class _Prompt:
     """One call's text in the order caching needs: instructions, the shared prefix, then
     what differs per call (a review's part, a question's passages, the thread, the question)."""
 
-    def __init__(
-        self,
-        system: str,
-        prefix: str,
-        rest: str,
-        history: tuple[tuple[str, str], ...],
-        question: str | None,
-        cache: bool,
-    ) -> None:
-        self.system = system
-        self.prefix = prefix
-        self.rest = rest
-        self.history = history
-        self.question = question
-        self.cache = cache
+    system: str
+    prefix: str
+    rest: str
+    history: tuple[tuple[str, str], ...]
+    question: str | None
+    cache: bool
 
     def cache_key(self) -> str:
         return hashlib.sha256(f"{self.system}\0{self.prefix}".encode()).hexdigest()[:32]
@@ -224,15 +217,20 @@ class _Prompt:
             turns.append(("user", self.question))
         return turns
 
-    def response_items(self, *, official: bool, breakpoint: bool) -> list[Any]:
-        """The prefix is a content part of its own (with the breakpoint when caching), so the
-        cached prefix ends exactly after it; other hosts get plain strings."""
+    def _opening_content(self, part_type: str | None, breakpoint: bool) -> Any:
+        """The first user turn: for OpenAI, the prefix as a content part of its own (with the
+        breakpoint when caching), so the cached prefix ends exactly after it; for other hosts
+        (`part_type` None) one plain string, since some compatible servers take no parts."""
         opening = self._opening()
-        content: Any = "\n\n".join(opening)
-        if official:
-            content = [{"type": "input_text", "text": text} for text in opening]
-            if breakpoint:
-                content[0]["prompt_cache_breakpoint"] = _EXPLICIT_BREAKPOINT
+        if part_type is None:
+            return "\n\n".join(opening)
+        content = [{"type": part_type, "text": text} for text in opening]
+        if breakpoint:
+            content[0]["prompt_cache_breakpoint"] = _EXPLICIT_BREAKPOINT
+        return content
+
+    def response_items(self, *, official: bool, breakpoint: bool) -> list[Any]:
+        content = self._opening_content("input_text" if official else None, breakpoint)
         items: list[Any] = [{"role": "user", "content": content}]
         for role, text in self._turns():
             item: dict[str, Any] = {"role": role, "content": text}
@@ -242,14 +240,7 @@ class _Prompt:
         return items
 
     def chat_messages(self, *, structured: bool, breakpoint: bool) -> list[Any]:
-        """The same turns for Chat Completions; content parts only for OpenAI, since some
-        compatible servers accept a plain string only."""
-        opening = self._opening()
-        content: Any = "\n\n".join(opening)
-        if structured:
-            content = [{"type": "text", "text": text} for text in opening]
-            if breakpoint:
-                content[0]["prompt_cache_breakpoint"] = _EXPLICIT_BREAKPOINT
+        content = self._opening_content("text" if structured else None, breakpoint)
         messages: list[Any] = [
             {"role": "system", "content": self.system},
             {"role": "user", "content": content},
@@ -279,14 +270,7 @@ def _from_response(
         stopped = _INCOMPLETE_REASONS.get(str(reason), INCOMPLETE)
     elif status not in (None, "completed"):  # failed, cancelled, queued, in_progress
         stopped = stopped or INCOMPLETE
-    usage = response.usage
-    details = usage.input_tokens_details if usage is not None else None
-    tokens = _disjoint(
-        count(usage.input_tokens) if usage else 0,
-        count(usage.output_tokens) if usage else 0,
-        count(details.cached_tokens) if details else 0,
-        count(details.cache_write_tokens) if details else 0,
-    )
+    tokens = _disjoint(response.usage, "input_tokens", "output_tokens", "input_tokens_details")
     model = response.model or default
     return complete(output_type, "".join(texts), usage=tokens, model=model, stopped=stopped)
 
@@ -296,13 +280,7 @@ def _from_chat(
 ) -> Completion[Output]:
     """The first choice's content and how it ended: `finish_reason` and `message.refusal`."""
     usage = completion.usage
-    details = usage.prompt_tokens_details if usage is not None else None
-    tokens = _disjoint(
-        count(usage.prompt_tokens) if usage else 0,
-        count(usage.completion_tokens) if usage else 0,
-        count(details.cached_tokens) if details else 0,
-        count(details.cache_write_tokens) if details else 0,
-    )
+    tokens = _disjoint(usage, "prompt_tokens", "completion_tokens", "prompt_tokens_details")
     model = completion.model or default
     choice = completion.choices[0] if completion.choices else None
     if choice is None:
@@ -315,11 +293,15 @@ def _from_chat(
     return complete(output_type, text, usage=tokens, model=model, stopped=stopped)
 
 
-def _disjoint(prompt: int, output: int, cached: int, written: int) -> TokenUsage:
-    """OpenAI's prompt count includes cached reads and cache writes; ours excludes both."""
+def _disjoint(usage: object, prompt: str, output: str, details: str) -> TokenUsage:
+    """Usage under the two APIs' field names, any of them possibly absent. OpenAI's prompt
+    count includes cached reads and cache writes; ours excludes both."""
+    breakdown = getattr(usage, details, None)
+    cached = count(getattr(breakdown, "cached_tokens", None))
+    written = count(getattr(breakdown, "cache_write_tokens", None))
     return TokenUsage(
-        input_tokens=max(prompt - cached - written, 0),
-        output_tokens=output,
+        input_tokens=max(count(getattr(usage, prompt, None)) - cached - written, 0),
+        output_tokens=count(getattr(usage, output, None)),
         cache_read_tokens=cached,
         cache_write_tokens=written,
     )

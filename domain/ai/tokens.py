@@ -8,7 +8,7 @@ count is estimated from the shapes byte-pair tokenizers split text into, not fro
 characters-per-token ratio that undercounts exactly the formula-dense text these documents
 are full of:
 
-- a run of letters costs one token per 4 letters, rounded up (common words are one token,
+- a run of letters costs one token per 5 letters, rounded up (common words are one token,
   long or rare words split into pieces);
 - a run of digits costs one token per 3 digits (current tokenizers split numbers into
   groups of at most three), plus one for a space before it (digits do not merge with it);
@@ -19,8 +19,7 @@ are full of:
 
 The sum is then raised by `SAFETY_MARGIN`. Against the counts OpenAI's cookbook prints for
 cl100k_base ("tiktoken is great!" 6, "antidisestablishmentarianism" 6, "2 + 2 = 4" 7,
-"お誕生日おめでとう" 9) the estimate is 7, 8, 8 and 10 (tests/domain/ai/test_ai_chunking.py);
-on English prose it runs about a fifth above the usual four characters a token.
+"お誕生日おめでとう" 9) the estimate is 6, 7, 8 and 10 (tests/domain/ai/test_ai_chunking.py).
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ def estimate_tokens(text: str) -> int:
         kind = match.lastgroup
         piece = match.group()
         if kind == "letters":
-            count += math.ceil(len(piece) / 4)
+            count += math.ceil(len(piece) / 5)
         elif kind == "digits":
             count += math.ceil(len(piece) / 3) + previous_space
         elif kind == "space":

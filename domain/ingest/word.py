@@ -3,6 +3,10 @@
 Word files have no pages until Word lays them out, so only the `<Pages>` count
 Word last saved in docProps/app.xml is passed on (see `core.page_count`), and
 sections carry no page numbers: a guessed page would mislead a reviewer.
+
+Paragraphs are lines of the section text; an empty paragraph between two of them (or
+several) becomes one blank line, the paragraph break the author typed, where a long
+section can be cut for a model without splitting a rule.
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ class _DocxReader:
         self._first_h1: str | None = None
         self._first_line: str | None = None
         self._caption: tuple[str | None, str] | None = None
+        self._blank = False
 
     def read(self) -> ParsedDocument:
         for block in self._document.iter_inner_content():
@@ -105,7 +110,9 @@ class _DocxReader:
     def _paragraph(self, paragraph: Paragraph) -> None:
         text = paragraph.text.strip()
         if not text:
+            self._blank = True
             return
+        blank, self._blank = self._blank, False
         self._first_line = self._first_line or text
         style = self._style(paragraph)
         is_list = style.name.startswith("list") or _has_numbering(paragraph)
@@ -118,6 +125,8 @@ class _DocxReader:
         caption = _CAPTION.match(text)
         if caption or style.name == "caption":
             self._caption = (caption.group(1) if caption else None, text)
+        if blank:
+            self._assembler.text("")  # dropped at a section's start
         self._assembler.text(f"- {text}" if is_list else text)
 
     def _heading(

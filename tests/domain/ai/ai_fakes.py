@@ -95,6 +95,8 @@ class FakeProvider:
         self.requests: list[ReviewRequest | AnswerRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.in_flight_at_start: list[int] = []
+        """For each call, how many were in flight once it started (itself included)."""
 
     async def review(self, request: ReviewRequest) -> Completion[ReviewOutput]:
         output = await self._serve(request, ReviewOutput(findings=[]))
@@ -114,6 +116,7 @@ class FakeProvider:
     ) -> ReviewOutput | AnswerOutput:
         self.requests.append(request)
         self.in_flight += 1
+        self.in_flight_at_start.append(self.in_flight)
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             if self.delay:

@@ -1,5 +1,10 @@
-from domain.ai.chunking import chunk_document, chunk_sections, estimate_tokens
+import math
+
+import pytest
+
+from domain.ai.chunking import chunk_document, chunk_sections, split_text
 from domain.ai.grounding import ground_findings
+from domain.ai.tokens import SAFETY_MARGIN, estimate_tokens
 from domain.ir import Section
 from tests.domain.ai.ai_fakes import make_ir, model_finding
 
@@ -42,6 +47,51 @@ def test_a_section_larger_than_the_budget_is_split_at_paragraphs() -> None:
     assert all(p.text.lstrip().startswith("p") for p in pieces)  # cut between paragraphs
     assert all(estimate_tokens(c) <= budget for c in chunk_document(ir, budget))
     assert [s.id for group in groups for s in group] == ["s1", *["s2"] * len(pieces), "s3"]
+
+
+# Token counts OpenAI's cookbook prints for cl100k_base ("How to count tokens with tiktoken").
+COOKBOOK = [
+    ("tiktoken is great!", 6),
+    ("antidisestablishmentarianism", 6),
+    ("2 + 2 = 4", 7),
+    ("お誕生日おめでとう", 9),
+]
+
+
+@pytest.mark.parametrize(("text", "tokens"), COOKBOOK, ids=[t for t, _ in COOKBOOK])
+def test_the_estimate_is_at_or_above_published_counts_and_close_to_them(
+    text: str, tokens: int
+) -> None:
+    assert tokens <= estimate_tokens(text) <= math.ceil(1.4 * tokens)
+
+
+def test_formula_dense_text_counts_more_than_characters_suggest() -> None:
+    prose = "The portfolio is rebalanced at the close of the last business day of each month."
+    formula = "z_t = (P_t − μ_20) / σ_20 ≥ 2.5 ∧ Δ ≤ 0.1"
+    assert estimate_tokens(prose) == math.ceil(
+        SAFETY_MARGIN * 19
+    )  # 16 words, 3 of them long, a stop
+    # Per character, symbols and digits cost several times what words do.
+    assert estimate_tokens(formula) / len(formula) > 2 * estimate_tokens(prose) / len(prose)
+
+
+def test_a_long_paragraph_is_cut_between_sentences() -> None:
+    rules = [f"Rule {n} applies when the drift exceeds {n} percent of NAV." for n in range(60)]
+    text = " ".join(rules)
+    spans = split_text(text, 120, estimate_tokens)
+    assert len(spans) > 1
+    pieces = [text[start:end] for start, end in spans]
+    assert "".join(pieces) == text
+    assert all(piece.startswith("Rule ") and piece.rstrip().endswith(".") for piece in pieces)
+    assert all(estimate_tokens(piece) <= 120 for piece in pieces)
+
+
+def test_paragraph_ends_come_before_sentence_ends() -> None:
+    paragraphs = [" ".join(f"Clause {p}.{n} holds." for n in range(6)) for p in range(12)]
+    text = "\n".join(paragraphs)  # a DOCX section: a paragraph per line
+    spans = split_text(text, 60, estimate_tokens)
+    pieces = [text[start:end] for start, end in spans]
+    assert all(piece.startswith("Clause ") and piece.split()[1].endswith(".0") for piece in pieces)
 
 
 def test_a_huge_paragraph_is_cut_at_whitespace() -> None:

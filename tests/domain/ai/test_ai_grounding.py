@@ -1,3 +1,5 @@
+import pytest
+
 from domain.ai.grounding import fold, ground_citations, ground_findings, locate, normalise
 from domain.ai.provider import ModelCitation
 from domain.findings import finding_id
@@ -150,3 +152,66 @@ def test_citations_are_grounded_and_hallucinations_dropped() -> None:
         ("Gross exposure is capped at 150% of NAV.", "3 Risk Limits", 2)
     ]
     assert dropped == {"quote_not_found": 1, "empty_quote": 1}
+
+
+RULES = make_ir(
+    ("1", "Scope", "The strategy trades liquid futures."),
+    ("2", "Entry", "Enter long when the z-score is ≥ 2.0 and the spread is ≤ 5 bps.\nTBD"),
+    ("3", "Exit", "Exit when the z-score falls below 0.5 or after 10 days. TBD"),
+    ("4", "Risk", "Gross exposure is capped at 150% of NAV; the cap is reviewed quarterly."),
+    ("5", "Governance", "The Head of Trading approves changes. Changes are logged."),
+)
+
+
+def grounded_quote(quote: str, section: str) -> tuple[str | None, str | None, dict[str, int]]:
+    findings, dropped = ground_findings([model_finding(quote, section)], RULES)
+    if not findings:
+        return None, None, dict(dropped)
+    evidence = findings[0].evidence
+    assert evidence is not None
+    return evidence.quote, evidence.section, dict(dropped)
+
+
+@pytest.mark.parametrize(
+    ("quote", "found"),
+    [
+        (
+            "the z-score is >= 2.0 and the spread is <= 5 bps",
+            "the z-score is ≥ 2.0 and the spread is ≤ 5 bps",
+        ),
+        ("ENTER LONG when the Z-score", "Enter long when the z-score"),
+        (
+            "the z-score is ≥ 2.0 and the spread is ≤ 5 bps",
+            "the z-score is ≥ 2.0 and the spread is ≤ 5 bps",
+        ),
+    ],
+    ids=["ascii-operators", "case", "as-written"],
+)
+def test_case_and_symbol_variants_are_found_by_normalisation(quote: str, found: str) -> None:
+    assert grounded_quote(quote, "2 Entry") == (found, "2 Entry", {})
+
+
+def test_an_elided_quote_is_found_piecewise_in_order() -> None:
+    quote, section, dropped = grounded_quote("Gross exposure is capped … reviewed quarterly.", "4")
+    assert quote == "Gross exposure is capped at 150% of NAV; the cap is reviewed quarterly."
+    assert (section, dropped) == ("4 Risk", {})
+    # Pieces out of order, or from two sections, are not one quote.
+    assert grounded_quote("reviewed quarterly ... Gross exposure", "4")[2] == {"quote_not_found": 1}
+    assert grounded_quote("Gross exposure is capped [...] Changes are logged", "4")[2] == {
+        "quote_not_found": 1
+    }
+
+
+def test_a_quote_must_be_in_the_named_section_or_next_to_it() -> None:
+    assert grounded_quote("Exit when the z-score falls below 0.5", "2 Entry")[1] == "3 Exit"
+    assert grounded_quote("Exit when the z-score falls below 0.5", "Risk")[1] == "3 Exit"
+    assert grounded_quote("The Head of Trading approves changes.", "1 Scope") == (
+        None,
+        None,
+        {"wrong_section": 1},
+    )
+
+
+def test_a_short_quote_must_point_at_one_place() -> None:
+    assert grounded_quote("TBD", "2 Entry") == (None, None, {"too_short": 1})
+    assert grounded_quote("10 days", "3 Exit") == ("10 days", "3 Exit", {})  # only there

@@ -10,7 +10,14 @@ from domain.ai.provider import (
     ReviewRequest,
     TokenUsage,
 )
-from tests.domain.ai.ai_fakes import HANG, FakeProvider, SleepRecorder, make_ir, model_finding
+from tests.domain.ai.ai_fakes import (
+    HANG,
+    USAGE,
+    FakeProvider,
+    SleepRecorder,
+    make_ir,
+    model_finding,
+)
 
 CAP = "Gross exposure is capped at 150% of NAV."
 SMALL = make_ir(
@@ -263,3 +270,126 @@ async def test_answer_fails_over_and_returns_none_when_every_provider_fails() ->
     down = FakeProvider(default=lambda _: ProviderError("overloaded", retryable=True))
     assert await answerer(down, sleep=sleep).answer(SMALL, "Cap?", []) is None
     assert len(down.requests) == 3
+
+
+def stop(reason: str, *, usage: TokenUsage = USAGE) -> ProviderError:
+    """A reply that came back but ended without an answer, billed like a completion."""
+    retryable = reason in ("truncated", "incomplete")
+    return ProviderError(reason, retryable=retryable, usage=usage, model="claude-opus-5-5")
+
+
+async def test_a_truncated_reply_is_retried_once_at_once_with_twice_the_budget() -> None:
+    sleep = SleepRecorder()
+    provider = FakeProvider(outcomes=[stop("truncated")], default=found_threshold)
+    result = await reviewer(provider, sleep=sleep, max_output_tokens=8_000).review(SMALL)
+    budgets = [r.budget for r in provider.requests]
+    assert [b.max_output_tokens for b in budgets] == [8_000, 16_000]
+    assert budgets[1].timeout_seconds == 2 * budgets[0].timeout_seconds
+    assert sleep.delays == []  # nothing was overloaded: no backoff
+    assert len(result.findings) == 1 and result.note is None
+    assert result.usage == USAGE + USAGE  # the truncated call was paid for too
+
+
+async def test_a_second_truncation_hands_the_call_to_the_next_provider() -> None:
+    first = FakeProvider(outcomes=[stop("truncated"), stop("truncated")])
+    second = FakeProvider("openai", "gpt-6.2-astra", default=found_threshold)
+    result = await reviewer(first, second).review(SMALL)
+    assert len(first.requests) == 2
+    assert result.providers_used == ["openai"]
+
+
+@pytest.mark.parametrize("reason", ["refused", "blocked"])
+async def test_a_refusal_or_block_is_never_retried_on_that_provider(reason: str) -> None:
+    def refuses_section_3(request: ReviewRequest | AnswerRequest) -> ReviewOutput | ProviderError:
+        return stop(reason) if "Section 3 text" in request.document else ReviewOutput(findings=[])
+
+    sleep = SleepRecorder()
+    first = FakeProvider(default=refuses_section_3)
+    second = FakeProvider("openai", "gpt-6.2-astra")
+    result = await reviewer(first, second, sleep=sleep, chunk_tokens=1_000).review(LONG)
+    assert sleep.delays == []
+    assert sum("Section 3 text" in r.document for r in first.requests) == 1
+    assert [r.document for r in second.requests] == [
+        r.document for r in first.requests if "Section 3 text" in r.document
+    ]
+    # The text was the trouble, not the provider: it reviews every other part.
+    assert len(first.requests) == 10
+    assert result.providers_used == ["anthropic", "openai"]
+    assert result.note is None
+
+
+async def test_a_block_on_every_provider_is_named_in_the_note() -> None:
+    def blocks_section_3(request: ReviewRequest | AnswerRequest) -> ReviewOutput | ProviderError:
+        return (
+            stop("blocked") if "Section 3 text" in request.document else ReviewOutput(findings=[])
+        )
+
+    result = await reviewer(FakeProvider(default=blocks_section_3), chunk_tokens=1_000).review(LONG)
+    assert result.note == (
+        "AI review incomplete: 1 of 10 parts of the document could not be reviewed "
+        "(anthropic blocked by the provider's safety filter); rules findings cover the whole "
+        "document"
+    )
+
+
+async def test_an_incomplete_reply_is_retried_once() -> None:
+    first = FakeProvider(outcomes=[stop("incomplete"), stop("incomplete")])
+    second = FakeProvider("openai", "gpt-6.2-astra", default=found_threshold)
+    result = await reviewer(first, second, max_attempts=5).review(SMALL)
+    assert len(first.requests) == 2
+    assert result.providers_used == ["openai"]
+
+
+async def test_the_parts_of_a_long_document_share_the_brief_and_the_first_goes_alone() -> None:
+    provider = FakeProvider(delay=0.01)
+    await reviewer(provider, max_concurrency=4, chunk_tokens=1_000).review(LONG)
+    requests = [r for r in provider.requests if isinstance(r, ReviewRequest)]
+    assert len(requests) == 10
+    assert len({r.brief for r in requests}) == 1
+    assert requests[0].brief.startswith("<brief ") and "9 Topic 9" in requests[0].brief
+    assert all(r.cache_prefix for r in requests)
+    # The first part writes the cached prefix; the others start once it has answered.
+    assert provider.in_flight_at_start[0] == 1
+    assert provider.in_flight_at_start[1] == 1
+    assert provider.max_in_flight == 4
+
+
+async def test_a_document_reviewed_whole_sends_no_brief_and_marks_no_cache() -> None:
+    provider = FakeProvider()
+    await reviewer(provider).review(SMALL)
+    [request] = provider.requests
+    assert isinstance(request, ReviewRequest)
+    assert (request.brief, request.cache_prefix) == ("", False)
+
+
+async def test_absences_come_only_from_a_review_of_the_whole_document() -> None:
+    absence = model_finding("", category="risk_controls", title="No kill switch")
+    quoted = model_finding("Section 3 text.", "3 Topic 3", category="clarity")
+    parts = FakeProvider(default=lambda _: ReviewOutput(findings=[absence, quoted]))
+    result = await reviewer(parts, chunk_tokens=1_000).review(LONG)
+    assert all(f.evidence is not None for f in result.findings)
+    assert result.dropped["absence_in_part"] == 10
+
+    whole = FakeProvider(default=lambda _: ReviewOutput(findings=[absence]))
+    [kept] = (await reviewer(whole).review(SMALL)).findings
+    assert kept.evidence is None and kept.title == "No kill switch"
+
+
+async def test_two_different_absences_of_one_category_are_two_findings() -> None:
+    absences = [
+        model_finding("", category="risk_controls", title="No kill switch"),
+        model_finding("", category="risk_controls", title="No drawdown limit"),
+    ]
+    provider = FakeProvider(default=lambda _: ReviewOutput(findings=absences))
+    result = await reviewer(provider).review(SMALL)
+    assert len({f.id for f in result.findings}) == 2
+
+
+async def test_what_the_cache_saved_is_reported() -> None:
+    usage = TokenUsage(input_tokens=500, output_tokens=100, cache_read_tokens=10_000)
+    result = await reviewer(FakeProvider(usage=usage)).review(SMALL)
+    assert result.cache_saved_usd == pytest.approx(10_000 * (4.00 - 0.20) / 1_000_000)
+
+    written = TokenUsage(input_tokens=500, output_tokens=100, cache_write_tokens=10_000)
+    wasted = await reviewer(FakeProvider(usage=written)).review(SMALL)
+    assert wasted.cache_saved_usd == pytest.approx(-10_000 * (5.00 - 4.00) / 1_000_000)

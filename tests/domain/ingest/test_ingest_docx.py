@@ -144,6 +144,29 @@ def test_text_before_the_first_heading_is_kept() -> None:
     ]
 
 
+def test_empty_paragraphs_are_kept_as_one_paragraph_break() -> None:
+    document = docx.Document()
+    document.add_heading("3. Rebalancing", level=1)
+    document.add_paragraph("")
+    document.add_paragraph("Rebalance monthly.")
+    for _ in range(3):
+        document.add_paragraph("   ")
+    document.add_paragraph("Trade at the close.")
+    document.add_paragraph("Cap turnover at 20%.")
+    document.add_paragraph("")
+    document.add_heading("4. Costs", level=1)
+    document.add_paragraph("Commission is 2 bps.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    ir = _ingest_docx(buffer.getvalue())
+
+    assert [s.text for s in ir.sections] == [
+        "Rebalance monthly.\n\nTrade at the close.\nCap turnover at 20%.",
+        "Commission is 2 bps.",
+    ]
+
+
 def test_pages_are_estimated_when_the_declared_count_is_stale() -> None:
     """python-docx's template declares 1 page whatever the length."""
     ir = _ingest_docx(build_docx(strategy_outline(sections=12, paragraphs=5)))
