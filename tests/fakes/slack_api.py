@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import json
 import mimetypes
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -37,6 +38,10 @@ LOGIN_PAGE = """<!DOCTYPE html>
 
 # Large enough for any document DocSense accepts; aiohttp's default 1 MiB is not.
 _MAX_BODY = 256 * 1024 * 1024
+# Slack's Block Kit limits: a message, a Home tab, and a view's JSON.
+_MAX_MESSAGE_BLOCKS = 50
+_MAX_HOME_BLOCKS = 100
+_MAX_VIEW_BYTES = 250_000
 _FIRST_TS_MICROS = 1_700_000_000_000_000
 
 
@@ -93,6 +98,16 @@ class _File:
 
 
 @dataclass
+class _Channel:
+    """A conversation and who is in it; the bot user is a member unless left out."""
+
+    id: str
+    name: str
+    kind: str  # public_channel, private_channel, mpim or im
+    members: set[str]
+
+
+@dataclass
 class _Fault:
     status: int
     error: str
@@ -144,7 +159,12 @@ class FakeSlack:
         self._messages: dict[str, list[JsonObject]] = {}
         self._reactions: dict[tuple[str, str], set[str]] = {}
         self._users: dict[str, JsonObject] = {}
+        self._channels: dict[str, _Channel] = {}
         self._faults: dict[str, list[_Fault]] = {}
+        self.home_views: dict[str, JsonObject] = {}
+        """The Home tab last published to each user (``views.publish``)."""
+        self.thread_status: dict[tuple[str, str], str] = {}
+        """An assistant thread's status; a post in that thread clears it, as Slack does."""
         self._methods = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -156,6 +176,12 @@ class FakeSlack:
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
             "views.open": self._views_open,
+            "views.publish": self._views_publish,
+            "users.conversations": self._users_conversations,
+            "conversations.info": self._conversations_info,
+            "assistant.threads.setStatus": self._assistant_set_status,
+            "assistant.threads.setSuggestedPrompts": self._assistant_set_suggested_prompts,
+            "assistant.threads.setTitle": self._assistant_set_title,
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "apps.connections.open": self._apps_connections_open,
@@ -264,6 +290,22 @@ class FakeSlack:
             "is_bot": is_bot,
             "profile": {"real_name": real_name or name, "display_name": name},
         }
+
+    def add_channel(
+        self,
+        channel_id: str,
+        members: Sequence[str] = (),
+        *,
+        name: str | None = None,
+        kind: str | None = None,
+        bot_member: bool = True,
+    ) -> None:
+        """A conversation and its members, for ``users.conversations`` and
+        ``conversations.info``. The kind follows the id (C public, G private, D a direct
+        message) unless given (``mpim``)."""
+        kind = kind or {"G": "private_channel", "D": "im"}.get(channel_id[:1], "public_channel")
+        people = set(members) | ({self.bot_user_id} if bot_member else set())
+        self._channels[channel_id] = _Channel(channel_id, name or channel_id.lower(), kind, people)
 
     def fail_next(
         self, method: str, status: int = 429, retry_after: int = 1, times: int = 1
@@ -531,8 +573,11 @@ class FakeSlack:
         fields: JsonObject = {"text": params.get("text", "")}
         if params.get("blocks"):
             fields["blocks"] = _structured(params["blocks"])
+            if len(fields["blocks"]) > _MAX_MESSAGE_BLOCKS:
+                raise _ApiError("invalid_blocks")
         if params.get("thread_ts"):
             fields["thread_ts"] = params["thread_ts"]
+            self.thread_status.pop((channel, params["thread_ts"]), None)
         message = self._post_as_bot(channel, fields)
         return {"channel": channel, "ts": message["ts"], "message": message}
 
@@ -636,6 +681,86 @@ class FakeSlack:
             }
         }
 
+    def _views_publish(self, params: JsonObject) -> JsonObject:
+        user_id = _required(params, "user_id", "invalid_arguments")
+        view = _structured(_required(params, "view", "invalid_arguments"))
+        if view.get("type") != "home" or len(view.get("blocks", [])) > _MAX_HOME_BLOCKS:
+            raise _ApiError("invalid_arguments")
+        if len(json.dumps(view)) > _MAX_VIEW_BYTES:
+            raise _ApiError("view_too_large")
+        view_id = self._next_id("V")
+        published = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            **view,
+            "state": {"values": {}},
+            "hash": f"{self._clock}.{view_id.lower()}",
+            "root_view_id": view_id,
+            "app_id": self.app_id,
+            "bot_id": self.bot_id,
+        }
+        self.home_views[user_id] = published
+        return {"view": published}
+
+    def _users_conversations(self, params: JsonObject) -> JsonObject:
+        """Public channels the user is in, and private ones, group and direct messages only
+        where the bot is in them too, as Slack answers a bot token; paged by cursor."""
+        user = params.get("user") or self.bot_user_id
+        types = str(params.get("types") or "public_channel").split(",")
+        visible = [
+            channel
+            for channel in self._channels.values()
+            if channel.kind in types
+            and user in channel.members
+            and (channel.kind == "public_channel" or self.bot_user_id in channel.members)
+        ]
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        page = visible[start : start + limit]
+        following = str(start + limit) if start + limit < len(visible) else ""
+        return {
+            "channels": [_conversation(channel, self.bot_user_id) for channel in page],
+            "response_metadata": {"next_cursor": following},
+        }
+
+    def _conversations_info(self, params: JsonObject) -> JsonObject:
+        channel = self._channels.get(_required(params, "channel", "channel_not_found"))
+        if channel is None or (
+            channel.kind != "public_channel" and self.bot_user_id not in channel.members
+        ):
+            raise _ApiError("channel_not_found")
+        described = _conversation(channel, self.bot_user_id)
+        if channel.kind != "im":
+            described["is_member"] = self.bot_user_id in channel.members
+        return {"channel": described}
+
+    def _assistant_set_status(self, params: JsonObject) -> JsonObject:
+        channel = _required(params, "channel_id", "channel_not_found")
+        thread_ts = _required(params, "thread_ts", "invalid_thread_ts")
+        if "status" not in params:
+            raise _ApiError("invalid_arguments")
+        if params["status"]:
+            self.thread_status[(channel, thread_ts)] = params["status"]
+        else:
+            self.thread_status.pop((channel, thread_ts), None)
+        return {}
+
+    def _assistant_set_suggested_prompts(self, params: JsonObject) -> JsonObject:
+        _required(params, "channel_id", "channel_not_found")
+        prompts = _structured(_required(params, "prompts", "invalid_arguments"))
+        if not 1 <= len(prompts) <= 4 or not all({"title", "message"} <= set(p) for p in prompts):
+            raise _ApiError("invalid_arguments")
+        return {}
+
+    def _assistant_set_title(self, params: JsonObject) -> JsonObject:
+        _required(params, "channel_id", "channel_not_found")
+        _required(params, "thread_ts", "invalid_thread_ts")
+        _required(params, "title", "invalid_arguments")
+        return {}
+
     def _conversations_replies(self, params: JsonObject) -> JsonObject:
         channel = _required(params, "channel", "channel_not_found")
         ts = _required(params, "ts", "thread_not_found")
@@ -651,6 +776,26 @@ class FakeSlack:
         if user is None:
             raise _ApiError("user_not_found")
         return {"user": user}
+
+
+def _conversation(channel: _Channel, viewer: str) -> JsonObject:
+    """A conversation object as the Conversations API lists it."""
+    described: JsonObject = {
+        "id": channel.id,
+        "created": 1_700_000_000,
+        "is_channel": channel.kind == "public_channel",
+        "is_group": channel.kind == "private_channel",
+        "is_im": channel.kind == "im",
+        "is_mpim": channel.kind == "mpim",
+        "is_private": channel.kind != "public_channel",
+        "is_archived": False,
+    }
+    if channel.kind == "im":
+        others = sorted(channel.members - {viewer}) or [viewer]
+        described["user"] = others[0]
+    else:
+        described["name"] = channel.name
+    return described
 
 
 def _error(error: str) -> JsonObject:

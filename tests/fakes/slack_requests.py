@@ -205,6 +205,48 @@ def app_mention(
     return mention
 
 
+def app_home_opened(user: str, channel: str = "D0HOME", tab: str = "home") -> JsonObject:
+    """A user opened the app's Home (or Messages) tab; ``channel`` is their DM with the app."""
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": channel,
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }
+
+
+def assistant_thread_started(
+    user: str, channel: str, thread_ts: str, context_channel: str | None = None
+) -> JsonObject:
+    """The side panel opened a new assistant thread in the user's DM with the app;
+    ``context`` names the channel the user was viewing (empty when none)."""
+    return {
+        "type": "assistant_thread_started",
+        "assistant_thread": {
+            "user_id": user,
+            "context": _assistant_context(context_channel),
+            "channel_id": channel,
+            "thread_ts": thread_ts,
+        },
+        "event_ts": f"{time.time():.6f}",
+    }
+
+
+def assistant_thread_context_changed(
+    user: str, channel: str, thread_ts: str, context_channel: str
+) -> JsonObject:
+    """The user moved to another channel while the assistant thread stayed open."""
+    event = assistant_thread_started(user, channel, thread_ts, context_channel)
+    return {**event, "type": "assistant_thread_context_changed"}
+
+
+def _assistant_context(channel: str | None) -> JsonObject:
+    if channel is None:
+        return {}
+    return {"channel_id": channel, "team_id": TEAM_ID, "enterprise_id": None}
+
+
 def message_changed(
     channel: str,
     message: JsonObject,
@@ -297,8 +339,11 @@ def block_actions(
     response_url: str = UNUSED_RESPONSE_URL,
     team_id: str = TEAM_ID,
     api_app_id: str = API_APP_ID,
+    element: str = "button",
 ) -> bytes:
-    """A button click on a bot message, as the form body ``payload=<json>``."""
+    """A button click on a bot message (or, with ``element="static_select"``, a choice in
+    a select menu, whose ``value`` arrives as ``selected_option``), as the form body
+    ``payload=<json>``."""
     container: JsonObject = {
         "type": "message",
         "message_ts": message_ts,
@@ -330,16 +375,52 @@ def block_actions(
         },
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block_id,
-                "text": {"type": "plain_text", "text": action_id, "emoji": True},
-                "value": value,
-                "type": "button",
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
+        "actions": [_action(action_id, block_id, value, element)],
+    }
+    return _payload_form(payload)
+
+
+def _action(action_id: str, block_id: str, value: str, element: str) -> JsonObject:
+    action: JsonObject = {
+        "action_id": action_id,
+        "block_id": block_id,
+        "type": element,
+        "action_ts": f"{time.time():.6f}",
+    }
+    label = {"type": "plain_text", "text": action_id, "emoji": True}
+    if element == "static_select":
+        action["selected_option"] = {"text": label, "value": value}
+        action["placeholder"] = label
+    else:
+        action.update(text=label, value=value)
+    return action
+
+
+def message_action(
+    callback_id: str,
+    user: str,
+    channel: str,
+    message: JsonObject,
+    *,
+    response_url: str = UNUSED_RESPONSE_URL,
+    trigger_id: str | None = None,
+    team_id: str = TEAM_ID,
+) -> bytes:
+    """A message shortcut chosen on ``message`` (as Slack shows it: ``ts``, ``files``...)."""
+    payload = {
+        "type": "message_action",
+        "token": _VERIFICATION_TOKEN,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": _interaction_user(user, team_id),
+        "channel": {"id": channel, "name": channel.lower()},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id or _trigger_id(),
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": message,
     }
     return _payload_form(payload)
 

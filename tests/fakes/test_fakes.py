@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncAssistant
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
@@ -25,12 +25,16 @@ from tests.fakes.slack_api import FakeSlack, Upload
 from tests.fakes.slack_requests import (
     FORM,
     JSON,
+    app_home_opened,
     app_mention,
+    assistant_thread_context_changed,
+    assistant_thread_started,
     block_actions,
     bot_message,
     event_callback,
     file_share_message,
     file_shared_event,
+    message_action,
     message_changed,
     message_deleted,
     post_to_app,
@@ -342,3 +346,110 @@ async def test_bolt_routes_the_built_requests_and_answers_through_the_fake(
     ]
     assert slack.calls_to("chat.update")[0].params["ts"] == posted["ts"]
     assert slack.calls_to("response_url")[0].params["text"] == "got status"
+
+
+async def test_conversations_home_views_and_assistant_threads_keep_slack_state(
+    slack: FakeSlack, client: AsyncWebClient
+) -> None:
+    slack.add_channel("C1", [USER_ID], name="trading")
+    slack.add_channel("C2", [USER_ID], bot_member=False)  # public: listed without the bot
+    slack.add_channel("G1", [USER_ID])
+    slack.add_channel("G2", [USER_ID], bot_member=False)  # private without the bot: hidden
+    slack.add_channel("D1", [USER_ID])
+    slack.add_channel("C3", ["U2"])
+    types = "public_channel,private_channel,mpim,im"
+    first = await client.users_conversations(user=USER_ID, types=types, limit=2)
+    rest = await client.users_conversations(
+        user=USER_ID, types=types, limit=2, cursor=first["response_metadata"]["next_cursor"]
+    )
+    listed = [c["id"] for c in first["channels"] + rest["channels"]]
+    assert listed == ["C1", "C2", "G1", "D1"] and rest["response_metadata"]["next_cursor"] == ""
+    assert first["channels"][0]["name"] == "trading"
+    assert rest["channels"][-1]["user"] == USER_ID and "name" not in rest["channels"][-1]
+    info = (await client.conversations_info(channel="C2"))["channel"]
+    assert info["is_member"] is False
+    assert await _slack_error(client.conversations_info(channel="G2")) == "channel_not_found"
+
+    home = {"type": "home", "blocks": [{"type": "divider"}] * 100}
+    published = await client.views_publish(user_id=USER_ID, view=home)
+    assert slack.home_views[USER_ID]["id"] == published["view"]["id"]
+    too_many = {"type": "home", "blocks": [{"type": "divider"}] * 101}
+    assert await _slack_error(client.views_publish(user_id=USER_ID, view=too_many)) == (
+        "invalid_arguments"
+    )
+    blocks = [{"type": "divider"}] * 51
+    assert await _slack_error(client.chat_postMessage(channel="C1", text="x", blocks=blocks)) == (
+        "invalid_blocks"
+    )
+
+    await client.assistant_threads_setStatus(channel_id="D1", thread_ts="1.1", status="is reading")
+    assert slack.thread_status[("D1", "1.1")] == "is reading"
+    await client.chat_postMessage(channel="D1", thread_ts="1.1", text="Answer")
+    assert ("D1", "1.1") not in slack.thread_status, "a reply clears the status"
+    prompts = [{"title": "Ask", "message": "What are the risk limits?"}]
+    await client.assistant_threads_setSuggestedPrompts(
+        channel_id="D1", thread_ts="1.1", prompts=prompts
+    )
+    await client.assistant_threads_setTitle(channel_id="D1", thread_ts="1.1", title="momentum.md")
+    bad = client.assistant_threads_setSuggestedPrompts(
+        channel_id="D1", thread_ts="1.1", prompts=prompts * 5
+    )
+    assert await _slack_error(bad) == "invalid_arguments"
+
+
+async def test_bolt_routes_shortcuts_home_selects_and_assistant_events(
+    slack: FakeSlack,
+) -> None:
+    app = AsyncApp(
+        client=AsyncWebClient(BOT_TOKEN, base_url=slack.api_url),
+        signing_secret=SECRET,
+        process_before_response=True,
+    )
+    assistant = AsyncAssistant()
+    seen: list[tuple[str, Any]] = []
+
+    @assistant.thread_started
+    async def started(payload: dict[str, Any]) -> None:
+        seen.append(("started", payload["assistant_thread"]["context"]["channel_id"]))
+
+    @assistant.thread_context_changed
+    async def moved(payload: dict[str, Any]) -> None:
+        seen.append(("moved", payload["assistant_thread"]["context"]["channel_id"]))
+
+    app.assistant(assistant)
+
+    @app.shortcut("review_file")
+    async def on_shortcut(ack: Any, shortcut: dict[str, Any]) -> None:
+        await ack()
+        seen.append(("shortcut", shortcut["message"]["files"][0]["id"]))
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any]) -> None:
+        seen.append(("home", event["tab"]))
+
+    @app.action("pick")
+    async def on_pick(ack: Any, action: dict[str, Any]) -> None:
+        await ack()
+        seen.append(("pick", action["selected_option"]["value"]))
+
+    file = slack.add_file("F9", "s.md", b"# Spec", channel="C1", ts="1.5")
+    message = {"type": "message", "user": USER_ID, "ts": "1.5", "files": [file], "text": ""}
+    requests = [
+        (event_callback(assistant_thread_started(USER_ID, "D1", "9.1", "C1")), JSON),
+        (event_callback(assistant_thread_context_changed(USER_ID, "D1", "9.1", "C2")), JSON),
+        (event_callback(app_home_opened(USER_ID)), JSON),
+        (message_action("review_file", USER_ID, "C1", message), FORM),
+        (block_actions("pick", "doc-1", USER_ID, "D1", "9.2", element="static_select"), FORM),
+    ]
+    async with TestServer(app.web_app()) as server, aiohttp.ClientSession() as session:
+        url = str(server.make_url("/slack/events"))
+        for body, content_type in requests:
+            response = await post_to_app(session, url, body, content_type, SECRET)
+            assert response.status == 200, body
+    assert seen == [
+        ("started", "C1"),
+        ("moved", "C2"),
+        ("home", "home"),
+        ("shortcut", "F9"),
+        ("pick", "doc-1"),
+    ]
