@@ -283,7 +283,14 @@ def status(
 
 async def _overall_status(runtime: Runtime) -> None:
     from bot.terminal import print_documents
-    from domain.queries import channel_stats, list_documents, projection_lag, store_counts
+    from domain.queries import (
+        EPOCH,
+        ai_usage,
+        channel_stats,
+        list_documents,
+        projection_lag,
+        store_counts,
+    )
 
     counts = await store_counts(runtime.store)
     jobs = await runtime.jobs.counts()
@@ -299,6 +306,13 @@ async def _overall_status(runtime: Runtime) -> None:
         f"Decisions: {stats.accepted} accepted, {stats.rejected} rejected of {stats.findings} "
         f"findings; {stats.questions} questions answered; AI cost ${stats.cost_usd:.4f}"
     )
+    usage = await ai_usage(runtime.pool, channels=None, since=EPOCH)
+    if usage.reviews or usage.answers:
+        stdout.print(
+            f"AI cache: {usage.cache_hit_rate:.0%} of prompt tokens read from cache "
+            f"({usage.cache_read_tokens:,} read, {usage.cache_write_tokens:,} written); "
+            f"saved ${usage.cache_saved_usd:.4f} against no caching"
+        )
     print_documents(stdout, await list_documents(runtime.pool))
 
 

@@ -102,6 +102,8 @@ class Usage(BaseModel):
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
+    cache_saved_usd: float = 0.0
+    """What prompt caching saved against sending everything uncached (0 in older events)."""
 
 
 class AnalysisCompleted(Event):

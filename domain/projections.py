@@ -222,12 +222,19 @@ async def _review_usage(
     """What the models cost for the review at `position`, read from its stored payload."""
     await connection.execute(
         """INSERT INTO ai_usage (position, document_id, kind, recorded_at, input_tokens,
-               output_tokens, cost_usd)
-           SELECT $1, $2::uuid, 'review', $3, u.input_tokens, u.output_tokens, u.cost_usd
+               output_tokens, cost_usd, cache_read_tokens, cache_write_tokens, cache_saved_usd)
+           SELECT $1, $2::uuid, 'review', $3, u.input_tokens, u.output_tokens, u.cost_usd,
+               u.cache_read_tokens, u.cache_write_tokens, u.cache_saved_usd
            FROM events e, LATERAL (SELECT
                coalesce((e.data -> 'usage' ->> 'input_tokens')::bigint, 0) AS input_tokens,
                coalesce((e.data -> 'usage' ->> 'output_tokens')::bigint, 0) AS output_tokens,
-               coalesce((e.data -> 'usage' ->> 'cost_usd')::double precision, 0) AS cost_usd
+               coalesce((e.data -> 'usage' ->> 'cost_usd')::double precision, 0) AS cost_usd,
+               coalesce((e.data -> 'usage' ->> 'cache_read_tokens')::bigint, 0)
+                   AS cache_read_tokens,
+               coalesce((e.data -> 'usage' ->> 'cache_write_tokens')::bigint, 0)
+                   AS cache_write_tokens,
+               coalesce((e.data -> 'usage' ->> 'cache_saved_usd')::double precision, 0)
+                   AS cache_saved_usd
            ) u
            WHERE e.position = $1 AND (u.input_tokens > 0 OR u.output_tokens > 0 OR u.cost_usd > 0)
            ON CONFLICT (position) DO NOTHING""",
@@ -244,14 +251,18 @@ async def _answer_usage(
         return  # answered offline, by quoting the document
     await connection.execute(
         """INSERT INTO ai_usage (position, document_id, kind, recorded_at, input_tokens,
-               output_tokens, cost_usd)
-           VALUES ($1, $2, 'answer', $3, $4, $5, $6) ON CONFLICT (position) DO NOTHING""",
+               output_tokens, cost_usd, cache_read_tokens, cache_write_tokens, cache_saved_usd)
+           VALUES ($1, $2, 'answer', $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (position) DO NOTHING""",
         position,
         document_id,
         at,
         usage.input_tokens,
         usage.output_tokens,
         usage.cost_usd,
+        usage.cache_read_tokens,
+        usage.cache_write_tokens,
+        usage.cache_saved_usd,
     )
 
 

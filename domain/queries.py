@@ -176,8 +176,22 @@ class AIUsage:
     reviews: int
     answers: int
     input_tokens: int
+    """Billed at the base rate: without the cache reads and writes."""
     output_tokens: int
     cost_usd: float
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_saved_usd: float = 0.0
+
+    @property
+    def cache_hit_rate(self) -> float:
+        """The share of prompt tokens read from the provider's cache."""
+        prompt = self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+        return self.cache_read_tokens / prompt if prompt else 0.0
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""`since` for all time."""
 
 
 def month_start(now: datetime) -> datetime:
@@ -192,9 +206,12 @@ async def ai_usage(
     row = await pool.fetchrow(
         f"""SELECT count(*) FILTER (WHERE u.kind = 'review') AS reviews,
                    count(*) FILTER (WHERE u.kind = 'answer') AS answers,
-                   coalesce(sum(u.input_tokens), 0) AS input_tokens,
-                   coalesce(sum(u.output_tokens), 0) AS output_tokens,
-                   coalesce(sum(u.cost_usd), 0) AS cost_usd
+                   coalesce(sum(u.input_tokens), 0)::bigint AS input_tokens,
+                   coalesce(sum(u.output_tokens), 0)::bigint AS output_tokens,
+                   coalesce(sum(u.cost_usd), 0) AS cost_usd,
+                   coalesce(sum(u.cache_read_tokens), 0)::bigint AS cache_read_tokens,
+                   coalesce(sum(u.cache_write_tokens), 0)::bigint AS cache_write_tokens,
+                   coalesce(sum(u.cache_saved_usd), 0) AS cache_saved_usd
             FROM ai_usage u JOIN documents d ON d.id = u.document_id
             WHERE u.recorded_at >= $2 AND {_IN_SCOPE}""",
         _scope(channels),
@@ -206,6 +223,9 @@ async def ai_usage(
         input_tokens=row["input_tokens"],
         output_tokens=row["output_tokens"],
         cost_usd=row["cost_usd"],
+        cache_read_tokens=row["cache_read_tokens"],
+        cache_write_tokens=row["cache_write_tokens"],
+        cache_saved_usd=row["cache_saved_usd"],
     )
 
 

@@ -346,7 +346,7 @@ class DocumentService:
                         for c in written.citations
                     ],
                     provider=written.provider,
-                    usage=_usage(written.usage, written.cost_usd),
+                    usage=_usage(written.usage, written.cost_usd, written.cache_saved_usd),
                     note=written.note,
                 )
             note = "AI answer unavailable; quoting the document directly"
@@ -454,7 +454,7 @@ class DocumentService:
             ai = await self.ai.reviewer.review(ir)
             findings = merge_findings(findings, ai.findings, ir)
             providers += ai.providers_used
-            usage, ai_note = _usage(ai.usage, ai.cost_usd), ai.note
+            usage, ai_note = _usage(ai.usage, ai.cost_usd, ai.cache_saved_usd), ai.note
         completed = _completed(
             analysis_id,
             findings,
@@ -574,11 +574,12 @@ def _joined_note(*notes: str | None) -> str | None:
     return " ".join(note if note.endswith(".") else f"{note}." for note in given)
 
 
-def _usage(tokens: TokenUsage, cost_usd: float) -> ev.Usage:
+def _usage(tokens: TokenUsage, cost_usd: float, cache_saved_usd: float) -> ev.Usage:
     return ev.Usage(
         input_tokens=tokens.input_tokens,
         output_tokens=tokens.output_tokens,
         cache_read_tokens=tokens.cache_read_tokens,
         cache_write_tokens=tokens.cache_write_tokens,
         cost_usd=round(cost_usd, 6),
+        cache_saved_usd=round(cache_saved_usd, 6),
     )

@@ -15,11 +15,12 @@ import pytest
 from bot.observability import AIMetricsObserver
 from bot.runtime import ai_services
 from bot.settings import Settings
-from domain.ai.pricing import price
+from domain.ai.pricing import cache_saving, price
 from domain.ai.provider import TokenUsage
 from domain.ingest.offload import shutdown_ingest_pool
 from domain.pipeline import read_and_review_in_worker
 from domain.projections import DocumentsProjection
+from domain.queries import EPOCH, ai_usage
 from domain.service import (
     AIServices,
     AskQuestion,
@@ -117,6 +118,16 @@ async def test_model_findings_are_grounded_merged_and_accounted(
         "SELECT cost_usd FROM documents WHERE id = $1", review.document.id
     )
     assert cost == pytest.approx(analysis.usage.cost_usd)
+    saved = cache_saving("claude-opus-5-5", usage)
+    assert analysis.usage.cache_saved_usd == pytest.approx(saved, abs=1e-6)
+    cached = await ai_usage(store.pool, channels=None, since=EPOCH)
+    assert (cached.reviews, cached.cache_read_tokens, cached.cache_write_tokens) == (
+        1,
+        30_720,
+        2048,
+    )
+    assert cached.cache_saved_usd == pytest.approx(saved, abs=1e-6)
+    assert cached.cache_hit_rate == pytest.approx(30_720 / (412 + 30_720 + 2048))
 
 
 async def test_a_failing_provider_hands_over_to_the_next(
