@@ -217,16 +217,7 @@ async def ai_usage(
         _scope(channels),
         since,
     )
-    return AIUsage(
-        reviews=row["reviews"],
-        answers=row["answers"],
-        input_tokens=row["input_tokens"],
-        output_tokens=row["output_tokens"],
-        cost_usd=row["cost_usd"],
-        cache_read_tokens=row["cache_read_tokens"],
-        cache_write_tokens=row["cache_write_tokens"],
-        cache_saved_usd=row["cache_saved_usd"],
-    )
+    return AIUsage(**dict(row))  # the columns are named as the fields
 
 
 @dataclass(frozen=True, slots=True)
