@@ -211,7 +211,7 @@ async def test_clicks_and_forms_are_handled_ignored_or_failed(app: App, slack: F
     values = [
         element["value"]
         for block in blocks_of(findings)
-        if block.get("type") == "actions"
+        if block.get("block_id", "").startswith("decide:")
         for element in block["elements"]
     ]
     message_ts = findings.response["ts"]
