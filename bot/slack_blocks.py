@@ -13,12 +13,14 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from bot.terminal import event_details
 from domain.answers import Answer
 from domain.findings import SEVERITIES, Finding
-from domain.queries import DocumentRow
+from domain.queries import AIUsage, DocumentRow, Stats
 from domain.report import quoted_and_absent, select
 from domain.severity import Severity
 from eventstore import RecordedEvent
@@ -34,10 +36,16 @@ FILTER_ACTION = "findings_filter"
 EXPORT_ACTION = "findings_export"
 TOOLS_BLOCK = "review_tools"
 REJECT_CALLBACK = "reject_reason"
+PICK_ACTION = "assistant_pick"
+PICK_BLOCK = "assistant_pick"
+HOME_DOCUMENTS = 20
 REASON_BLOCK = "reason"
 REASON_ACTION = "reason_input"
 
 MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_SELECT_OPTIONS = 100
+MAX_PROMPTS = 4
 MAX_SECTION_CHARS = 3000
 MAX_HEADER_CHARS = 150
 MAX_BUTTON_TEXT = 75
@@ -700,3 +708,167 @@ def stats_message(
         f"{documents} documents, {findings} findings, {accepted} accepted, {rejected} rejected",
         [_header("DocSense stats"), _section(text)],
     )
+
+
+# -- App Home -----------------------------------------------------------------------------
+
+_HOW_TO = (
+    ":page_facing_up: *Share a file* (PDF, DOCX, Markdown or text) in a channel with DocSense, "
+    "or send it to me directly: the review arrives in the file's thread.",
+    ":zap: *A file posted before I joined*: choose *Review with DocSense* in that message's "
+    "⋯ menu (More actions); a file already reviewed is not reviewed again.",
+    ":speech_balloon: *Ask questions* in the review's thread; the answers quote the document. "
+    "*Accept* or *Reject* each finding; *Show more*, the severity filter and *Export* are "
+    "below the findings.",
+    ":sparkles: *Side panel*: where your workspace enabled it, open DocSense from the top bar, "
+    "drop a file or pick a document, and ask there.",
+    ":keyboard: `/docsense help` lists the commands (status, history, reanalyze, export, stats).",
+)
+
+
+def _link_text(text: str) -> str:
+    """Text inside `<url|text>`: escaped, and without the `|` that would end it."""
+    return escape(text).replace("|", "¦")
+
+
+def _channel_mention(channel_id: str | None, channels: Mapping[str, str]) -> str:
+    """A channel as a mention (Slack shows its name to whoever can see it); DMs in words."""
+    label = channels.get(channel_id or "", "")
+    return f"<#{channel_id}>" if label.startswith("#") else escape(label or "an unknown channel")
+
+
+def _home_line(row: DocumentRow, channels: Mapping[str, str], link: str | None) -> str:
+    name = f"*<{link}|{_link_text(row.filename)}>*" if link else f"*{escape(row.filename)}*"
+    score = "" if row.score is None else f" · score {row.score:.2f}"
+    total = sum(row.counts.values())
+    return (
+        f"{name} in {_channel_mention(row.channel_id, channels)}\n"
+        f"      {row.state}{score} · {total} findings, {row.open_findings} open · "
+        f"{row.updated_at:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def home_view(
+    user_id: str,
+    rows: Sequence[DocumentRow],
+    *,
+    channels: Mapping[str, str],
+    links: Mapping[UUID, str],
+    stats: Stats | None,
+    usage: AIUsage | None = None,
+    since: datetime | None = None,
+    notice: str | None = None,
+) -> dict[str, Any]:
+    """The Home tab: `rows` (from `channels`, the ones this user shares with DocSense only),
+    decisions in those channels, AI usage this month when a model is configured (`usage`),
+    and how to use DocSense. Never more than Slack's 100 blocks."""
+    blocks: list[Block] = [
+        _header("DocSense"),
+        _section(
+            f"Hi {_user(user_id)}: your recent documents in the channels you share with "
+            "DocSense, newest first. Nothing from a channel you are not in is shown."
+        ),
+    ]
+    if notice:
+        blocks.append(_section(f":warning: {escape(notice)}"))
+    if rows:
+        lines = [_home_line(row, channels, links.get(row.id)) for row in rows[:HOME_DOCUMENTS]]
+        blocks += _line_sections(lines)
+    elif not notice:
+        blocks.append(_section("No documents yet. Share a file in a channel with me to start."))
+    if stats is not None:
+        open_findings = stats.findings - stats.accepted - stats.rejected
+        blocks += [
+            _divider(),
+            _section(
+                f"*Decisions*: ✅ {stats.accepted:,} accepted · ❌ {stats.rejected:,} rejected · "
+                f"{open_findings:,} open, across {stats.documents:,} documents in these channels"
+            ),
+        ]
+    if usage is not None and since is not None:
+        blocks.append(
+            _section(
+                f"*AI this month* (since {since:%d %B}, UTC): {usage.reviews:,} reviews and "
+                f"{usage.answers:,} answers, {usage.input_tokens:,} in / "
+                f"{usage.output_tokens:,} out tokens, *${usage.cost_usd:,.2f}*"
+            )
+        )
+    blocks += [_divider(), _header("How to use DocSense"), *_line_sections(_HOW_TO)]
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+# -- Assistant threads (the side panel) ---------------------------------------------------
+
+
+def _option(row: DocumentRow, channels: Mapping[str, str]) -> dict[str, Any]:
+    where = channels.get(row.channel_id or "", "")
+    return {
+        "text": _plain(f"{row.filename} · {where}" if where else row.filename, MAX_OPTION_TEXT),
+        "value": str(row.id),
+    }
+
+
+def assistant_greeting(rows: Sequence[DocumentRow], channels: Mapping[str, str]) -> Message:
+    """The first message of an assistant thread: drop a file, or pick a reviewed document
+    from the channels the user shares with DocSense (`rows`, already scoped)."""
+    blocks = [
+        _section(
+            ":wave: I review trading-algorithm documents and answer questions about them, "
+            "quoting the document. *Drop a file* (PDF, DOCX, Markdown or text) here to review "
+            "it, or *pick a document* to ask about."
+        )
+    ]
+    if rows:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": PICK_BLOCK,
+                "elements": [
+                    {
+                        "type": "static_select",
+                        "action_id": PICK_ACTION,
+                        "placeholder": _plain("Pick a reviewed document", MAX_OPTION_TEXT),
+                        "options": [_option(r, channels) for r in rows[:MAX_SELECT_OPTIONS]],
+                    }
+                ],
+            }
+        )
+    else:
+        blocks.append(_context("No reviewed documents in the channels you share with me yet."))
+    return _message("Drop a file to review it, or pick a document to ask about.", blocks)
+
+
+def assistant_prompts(rows: Sequence[DocumentRow]) -> list[dict[str, str]]:
+    """Suggested prompts that open a document: a click sends "Open <file> (<id>)"."""
+    return [
+        {"title": shorten(f"Ask about {row.filename}", 75), "message": open_prompt(row)}
+        for row in rows[:MAX_PROMPTS]
+    ]
+
+
+def open_prompt(row: DocumentRow) -> str:
+    return f"Open {row.filename} ({row.short_id})"
+
+
+QUESTION_PROMPTS = (
+    {"title": "Risk limits", "message": "What risk limits does the document set?"},
+    {"title": "Signal", "message": "How is the trading signal computed?"},
+    {"title": "Backtest", "message": "How was the strategy backtested?"},
+    {"title": "Data", "message": "Which data sources does the strategy use?"},
+)
+
+
+def discussing_message(row: DocumentRow, channels: Mapping[str, str]) -> Message:
+    """The reply to a pick: which document the thread is now about."""
+    score = "" if row.score is None else f", score {row.score:.2f}"
+    total = sum(row.counts.values())
+    text = (
+        f":open_book: Now discussing *{escape(row.filename)}* from "
+        f"{_channel_mention(row.channel_id, channels)} ({total} findings, {row.open_findings} open"
+        f"{score}). Ask me anything about it; I quote the document in every answer."
+    )
+    return _message(f"Now discussing {row.filename}", [_section(text)])
+
+
+def assistant_hint_message(text: str) -> Message:
+    return _message(text, [_section(escape(text))])

@@ -12,7 +12,7 @@ import pytest
 from bot import slack_blocks as sb
 from domain.answers import Answer, Citation
 from domain.findings import SEVERITIES, Evidence, Finding
-from domain.queries import DocumentRow
+from domain.queries import AIUsage, DocumentRow, Stats
 from eventstore import RecordedEvent
 
 DOC_ID = "3f2b8c1e-0000-4000-8000-000000000001"
@@ -601,3 +601,51 @@ def test_help_and_unknown_command() -> None:
     first = unknown["blocks"][0]["text"]["text"]
     assert "frobnicate &lt;@U1&gt;" in first
     assert "/docsense export" in json.dumps(unknown)
+
+
+def test_the_home_tab_lists_twenty_documents_with_links_within_the_view_limits() -> None:
+    channels = {"C1": "#trading", "D1": "a direct message"}
+    rows = [_row(n, channel_id="C1", thread_ts=f"17000000{n:02d}.000100") for n in range(30)]
+    rows[0] = _row(0, filename="a|b<c>.md", channel_id="D1", thread_ts="1.2")
+    rows[2] = _row(2, filename="p|q.md", channel_id="C1", thread_ts="1.3")
+    links = {row.id: f"https://x.slack.com/archives/{row.channel_id}/p1" for row in rows[1:]}
+    stats = Stats(documents=30, findings=90, accepted=4, rejected=2, questions=0, cost_usd=0)
+    usage = AIUsage(reviews=3, answers=5, input_tokens=12_000, output_tokens=800, cost_usd=1.5)
+    since = datetime(2026, 12, 1, tzinfo=UTC)
+    view = sb.home_view(
+        "U1", rows, channels=channels, links=links, stats=stats, usage=usage, since=since
+    )
+    assert view["type"] == "home" and len(view["blocks"]) <= sb.MAX_HOME_BLOCKS
+    _assert_within_limits([{"text": "home", "blocks": view["blocks"]}])
+    text = json.dumps(view, ensure_ascii=False)
+    assert "doc19.pdf" in text and "doc20.pdf" not in text, "the 20 newest"
+    assert "<https://x.slack.com/archives/C1/p1|doc1.pdf>" in text and "in <#C1>" in text
+    assert "*a|b&lt;c&gt;.md* in a direct message" in text, "no link without one, DMs in words"
+    assert "|p¦q.md>" in text, "a | in a linked name would end the link"
+    assert "✅ 4 accepted · ❌ 2 rejected · 84 open" in text
+    assert (
+        "since 01 December, UTC): 3 reviews and 5 answers, 12,000 in / 800 out tokens, *$1.50*"
+        in text
+    )
+    bare = sb.home_view("U1", [], channels={}, links={}, stats=None, notice="Ask an admin.")
+    assert "Ask an admin." in json.dumps(bare) and "No documents yet" not in json.dumps(bare)
+    assert "AI this month" not in json.dumps(bare)
+
+
+def test_the_assistant_greeting_offers_at_most_a_hundred_documents_and_four_prompts() -> None:
+    channels = {"C1": "#" + "t" * 80}
+    rows = [_row(n, channel_id="C1") for n in range(150)]
+    greeting = sb.assistant_greeting(rows, channels)
+    _assert_within_limits([greeting])
+    [menu] = [b for b in greeting["blocks"] if b.get("block_id") == sb.PICK_BLOCK]
+    options = menu["elements"][0]["options"]
+    assert len(options) == 100 and options[0]["value"] == str(uuid.UUID(int=0))
+    assert options[0]["text"]["text"].startswith("doc0.pdf · #ttt")
+    prompts = sb.assistant_prompts(rows)
+    assert len(prompts) == 4 and prompts[0]["message"] == "Open doc0.pdf (00000000)"
+    empty = sb.assistant_greeting([], channels)
+    assert sb.PICK_BLOCK not in json.dumps(empty) and "No reviewed documents" in json.dumps(empty)
+    discussing = sb.discussing_message(_row(7, channel_id="C1"), {"C1": "#desk"})
+    assert "Now discussing *doc7.pdf* from <#C1> (3 findings, 3 open, score 0.50)" in discussing[
+        "text"
+    ] + json.dumps(discussing)

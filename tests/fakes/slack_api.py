@@ -161,6 +161,7 @@ class FakeSlack:
         self._users: dict[str, JsonObject] = {}
         self._channels: dict[str, _Channel] = {}
         self._faults: dict[str, list[_Fault]] = {}
+        self._responses: dict[str, list[Call]] = {}
         self.home_views: dict[str, JsonObject] = {}
         """The Home tab last published to each user (``views.publish``)."""
         self.thread_status: dict[tuple[str, str], str] = {}
@@ -336,6 +337,10 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
+    def responses_to(self, response_url: str) -> list[Call]:
+        """What was posted to one ``response_url`` from ``response_url()``."""
+        return list(self._responses.get(response_url.rsplit("/", 1)[1], []))
+
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5) -> list[Call]:
         """Wait until ``method`` has been called ``count`` times; return those calls.
 
@@ -509,7 +514,9 @@ class FakeSlack:
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         params = await _read_params(request)
-        await self._record(Call("response_url", params, dict(request.headers)))
+        call = Call("response_url", params, dict(request.headers))
+        self._responses.setdefault(request.match_info["key"], []).append(call)
+        await self._record(call)
         return web.Response(text="ok")
 
     async def _record(self, call: Call) -> None:

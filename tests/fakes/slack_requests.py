@@ -241,6 +241,26 @@ def assistant_thread_context_changed(
     return {**event, "type": "assistant_thread_context_changed"}
 
 
+def assistant_message(
+    channel: str,
+    user: str,
+    text: str,
+    ts: str,
+    thread_ts: str,
+    *,
+    files: Sequence[JsonObject] = (),
+) -> JsonObject:
+    """A person's message in an assistant thread (a file drop when ``files`` are given).
+    Slack marks these with ``assistant_thread`` and names the app as the thread's parent."""
+    message = thread_reply(
+        channel, user, text, ts, thread_ts, parent_user_id=BOT_USER_ID, channel_type="im"
+    )
+    message["assistant_thread"] = {"action_token": f"{next(_serial)}.{uuid.uuid4().hex}"}
+    if files:
+        message.update(subtype="file_share", files=list(files), upload=True)
+    return message
+
+
 def _assistant_context(channel: str | None) -> JsonObject:
     if channel is None:
         return {}
