@@ -196,6 +196,8 @@ def event_details(event: RecordedEvent) -> str:
             return f"{data['key']} in {data['channel_id']}"
         case "ReportExported":
             return f"to {data['channel_id']}"
+        case "ThreadLinked":
+            return f"chosen in thread {data['thread_ts']} of {data['channel_id']}"
         case "JobRetried":
             spent = _plural(data["attempts"], "attempt")
             error = data.get("last_error")

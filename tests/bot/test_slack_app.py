@@ -18,14 +18,14 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.runtime import Runtime, open_runtime
+from bot.runtime import Runtime
 from bot.serve import Server
-from bot.settings import Settings
 from bot.slack_jobs import SlackJobs, SlackNotifier
 from domain import events as ev
 from domain.service import SubmitDocument
 from eventstore import Job
 from eventstore.worker import JobContext
+from tests.bot.slack_harness import SECRET, TOKEN, serving
 from tests.domain.ingest.builders import build_pdf, encrypt_pdf, image_only_pdf, zip_bomb_docx
 from tests.fakes import BOT_USER_ID, USER_ID
 from tests.fakes.slack_api import Call, FakeSlack
@@ -43,8 +43,6 @@ from tests.fakes.slack_requests import (
     view_submission,
 )
 
-SECRET = "test-signing-secret"
-TOKEN = "xoxb-test"
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 SPEC = (EXAMPLES / "momentum_strategy.md").read_bytes()
 _channels = itertools.count(1)
@@ -67,21 +65,8 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 @pytest.fixture(scope="module")
 async def server(slack: FakeSlack, database_dsn: str) -> AsyncIterator[Server]:
-    settings = Settings(
-        database_url=database_dsn,
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.api_url,
-        port=0,
-        metrics_port=0,
-        worker_concurrency=2,
-        max_upload_mb=2,
-    )
-    async with open_runtime(settings) as runtime:
-        server = Server(runtime, settings)
-        await server.start()
-        yield server
-        await server.stop()
+    async with serving(slack, database_dsn, max_upload_mb=2) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")

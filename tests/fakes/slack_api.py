@@ -668,24 +668,25 @@ class FakeSlack:
 
     def _views_open(self, params: JsonObject) -> JsonObject:
         _required(params, "trigger_id", "invalid_trigger_id")
-        view = _structured(_required(params, "view", "invalid_arguments"))
+        return {"view": self._view(_structured(_required(params, "view", "invalid_arguments")))}
+
+    def _view(self, view: JsonObject) -> JsonObject:
+        """A view as Slack answers for it once opened or published."""
         view_id = self._next_id("V")
         return {
-            "view": {
-                "id": view_id,
-                "team_id": self.team_id,
-                "private_metadata": "",
-                "callback_id": "",
-                "external_id": "",
-                **view,
-                "state": {"values": {}},
-                "hash": f"{self._clock}.{view_id.lower()}",
-                "previous_view_id": None,
-                "root_view_id": view_id,
-                "app_id": self.app_id,
-                "app_installed_team_id": self.team_id,
-                "bot_id": self.bot_id,
-            }
+            "id": view_id,
+            "team_id": self.team_id,
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            **view,
+            "state": {"values": {}},
+            "hash": f"{self._clock}.{view_id.lower()}",
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": self.app_id,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
         }
 
     def _views_publish(self, params: JsonObject) -> JsonObject:
@@ -695,20 +696,7 @@ class FakeSlack:
             raise _ApiError("invalid_arguments")
         if len(json.dumps(view)) > _MAX_VIEW_BYTES:
             raise _ApiError("view_too_large")
-        view_id = self._next_id("V")
-        published = {
-            "id": view_id,
-            "team_id": self.team_id,
-            "private_metadata": "",
-            "callback_id": "",
-            "external_id": "",
-            **view,
-            "state": {"values": {}},
-            "hash": f"{self._clock}.{view_id.lower()}",
-            "root_view_id": view_id,
-            "app_id": self.app_id,
-            "bot_id": self.bot_id,
-        }
+        published = self._view(view)
         self.home_views[user_id] = published
         return {"view": published}
 

@@ -261,14 +261,18 @@ def test_sign_is_accepted_by_the_sdk_verifier() -> None:
     assert not verifier.is_valid_request(body, sign(SECRET, body, int(time.time()) - 600))
 
 
-async def test_bolt_routes_the_built_requests_and_answers_through_the_fake(
-    slack: FakeSlack,
-) -> None:
-    app = AsyncApp(
+def _bolt_app(slack: FakeSlack) -> AsyncApp:
+    return AsyncApp(
         client=AsyncWebClient(BOT_TOKEN, base_url=slack.api_url),
         signing_secret=SECRET,
         process_before_response=True,
     )
+
+
+async def test_bolt_routes_the_built_requests_and_answers_through_the_fake(
+    slack: FakeSlack,
+) -> None:
+    app = _bolt_app(slack)
     seen: list[tuple[str, Any]] = []
 
     @app.event({"type": "message", "subtype": "file_share"})
@@ -400,11 +404,7 @@ async def test_conversations_home_views_and_assistant_threads_keep_slack_state(
 async def test_bolt_routes_shortcuts_home_selects_and_assistant_events(
     slack: FakeSlack,
 ) -> None:
-    app = AsyncApp(
-        client=AsyncWebClient(BOT_TOKEN, base_url=slack.api_url),
-        signing_secret=SECRET,
-        process_before_response=True,
-    )
+    app = _bolt_app(slack)
     assistant = AsyncAssistant()
     seen: list[tuple[str, Any]] = []
 
