@@ -1,9 +1,14 @@
 """The Slack app: turns events, button clicks and `/docsense` into commands.
 
-Listeners only record and enqueue (Bolt has already acknowledged the request); the
-slow work runs as jobs. Every delivery may be a retry, so every command here is
-idempotent: uploads by Slack file id, questions by message ts, decisions by state.
-Documents are scoped to the channel or DM they were shared in.
+Slack hears 200 only once what it sent is stored: Bolt runs with
+`process_before_response`, so an event whose listener could not record it (the
+database is down) is answered 500 and Slack delivers it again (at once, then after a
+minute and after five). Listeners only record and enqueue; the Slack calls that show
+what was recorded (reactions, "Reviewing…", button updates, the reason form) run after
+the ack as Bolt lazy listeners (`later` and `follow_up`), and the slow work runs as
+jobs. Every delivery may be a retry, so every command here is idempotent: uploads by
+Slack file id, questions by message ts, decisions by state. Documents are scoped to the
+channel or DM they were shared in.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypedDict, TypeVar
 
 import structlog
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -43,7 +48,7 @@ from bot.slack_jobs import FINDINGS_PAGE_JOB, SlackNotifier, page_dedupe_key
 from domain import events as ev
 from domain.correlation import correlation_id
 from domain.document import DocumentError
-from domain.queries import document_in_thread
+from domain.queries import document_in_thread, projection_lag
 from domain.service import AskQuestion, DecideFinding, SubmitDocument
 
 log = structlog.get_logger(__name__)
@@ -53,6 +58,25 @@ P = ParamSpec("P")
 R = TypeVar("R")
 Outcome = Literal["handled", "ignored", "failed"]
 Listener = Callable[..., Awaitable[Outcome]]
+FOLLOW_UPS = "docsense_follow_ups"
+"""Bolt context key of the steps a listener leaves for after the ack (see `later`)."""
+
+
+class Announcement(TypedDict):
+    """What :eyes: and "Reviewing…" need for an upload just stored."""
+
+    document_id: str
+    file_id: str
+    channel_id: str
+    message_ts: str | None
+    root: str | None
+    filename: str
+
+
+def later(context: dict[str, Any], step: str, **arguments: Any) -> None:
+    """Leave a Slack call that only shows what was stored for the lazy `follow_up`
+    listener, after the ack. Bolt copies the context for it: plain data only."""
+    context.setdefault(FOLLOW_UPS, []).append({"step": step, **arguments})
 
 
 class InFlight:
@@ -135,10 +159,15 @@ class SlackHandlers:
         self.notifier = notifier
 
     async def _thread_document(self, channel_id: str, thread_ts: str) -> uuid.UUID | None:
-        await self.runtime.catch_up()
-        return await document_in_thread(
-            self.runtime.pool, channel_id=channel_id, thread_ts=thread_ts
-        )
+        """The read model may trail an upload stored a moment ago (the one that started
+        this thread): catch up only when it does, since catching up waits for the
+        projection's lock and this runs before Slack hears back."""
+        pool = self.runtime.pool
+        found = await document_in_thread(pool, channel_id=channel_id, thread_ts=thread_ts)
+        if found is None and any((await projection_lag(self.runtime.store)).values()):
+            await self.runtime.catch_up()
+            found = await document_in_thread(pool, channel_id=channel_id, thread_ts=thread_ts)
+        return found
 
     @tracked
     async def upload(
@@ -150,8 +179,9 @@ class SlackHandlers:
         file: dict[str, Any],
         message_ts: str | None,
         thread_ts: str | None,
-    ) -> None:
-        """A file in a channel: a new document, or a new version when in a reviewed thread."""
+    ) -> Announcement | None:
+        """A file in a channel: a new document, or a new version when in a reviewed thread.
+        What to announce once it is stored; None for a file already recorded (a retry)."""
         file_id = file["id"]
         existing = await self._thread_document(channel_id, thread_ts) if thread_ts else None
         document_id = existing or uuid.uuid5(SLACK_NAMESPACE, f"{team_id}:{file_id}")
@@ -184,10 +214,30 @@ class SlackHandlers:
         )
         metrics.DOCUMENTS_SUBMITTED.labels(outcome="new" if submitted.new else "duplicate").inc()
         if not submitted.new:
-            return
+            return None
+        return Announcement(
+            document_id=str(document_id),
+            file_id=file_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            root=root,
+            filename=filename,
+        )
+
+    @tracked
+    async def announce(
+        self,
+        *,
+        document_id: str,
+        file_id: str,
+        channel_id: str,
+        message_ts: str | None,
+        root: str | None,
+        filename: str,
+    ) -> None:
         await self.notifier.react(channel_id, message_ts, "eyes")
         await self.notifier.post_once(
-            document_id,
+            uuid.UUID(document_id),
             f"reviewing:{file_id}",
             channel=channel_id,
             thread_ts=root,
@@ -197,9 +247,9 @@ class SlackHandlers:
     @tracked
     async def shared_file(
         self, *, team_id: str, channel_id: str, user_id: str, file_id: str
-    ) -> bool:
+    ) -> tuple[bool, Announcement | None]:
         """`file_shared` carries no message: find where the file was posted via files.info.
-        False when it is not (or no longer) shared in that channel."""
+        False when it is not (or no longer) shared in that channel; and what to announce."""
         info = await self.client.files_info(file=file_id)
         file = info["file"]
         shares = {
@@ -209,9 +259,9 @@ class SlackHandlers:
         placements = shares.get(channel_id) or []
         if not placements:
             log.info("slack.file_shared.no_share", file_id=file_id, channel_id=channel_id)
-            return False
+            return False, None
         placement = placements[0]
-        await self.upload(
+        announcement = await self.upload(
             team_id=team_id,
             channel_id=channel_id,
             user_id=user_id,
@@ -219,7 +269,7 @@ class SlackHandlers:
             message_ts=placement.get("ts"),
             thread_ts=placement.get("thread_ts"),
         )
-        return True
+        return True, announcement
 
     @tracked
     async def question_in(self, event: dict[str, Any]) -> bool:
@@ -264,7 +314,6 @@ class SlackHandlers:
         accept: bool,
         user_id: str,
         channel_id: str,
-        message: dict[str, Any] | None,
         reason: str | None = None,
     ) -> bool:
         """False when the click came from another channel than the document's."""
@@ -277,23 +326,39 @@ class SlackHandlers:
                 document.id, finding_id, accept=accept, actor=user_id, reason=reason or None
             )
         )
-        if message is not None:
-            blocks = decision_update(
-                message["blocks"], finding_id, "accepted" if accept else "rejected", user_id
-            )
-            await self.client.chat_update(
-                channel=channel_id, ts=message["ts"], text=message.get("text", ""), blocks=blocks
-            )
         return True
 
     @tracked
-    async def next_page(
-        self, *, value: str, user_id: str, channel_id: str, message: dict[str, Any] | None
-    ) -> bool:
+    async def show_decision(
+        self, *, channel_id: str, message: dict[str, Any], value: str, accept: bool, user_id: str
+    ) -> None:
+        """The clicked finding shows who decided what, instead of its buttons."""
+        _, finding_id = parse_finding_value(value)
+        blocks = decision_update(
+            message["blocks"], finding_id, "accepted" if accept else "rejected", user_id
+        )
+        await self.client.chat_update(
+            channel=channel_id, ts=message["ts"], text=message.get("text", ""), blocks=blocks
+        )
+
+    @tracked
+    async def reason_modal(self, *, trigger_id: str, value: str, channel_id: str, ts: str) -> None:
+        """Offer to say why a finding was rejected; an expired trigger (it lives three
+        seconds after the click) costs only the form, never the decision."""
+        document_id, finding_id = parse_finding_value(value)
+        try:
+            await self.client.views_open(
+                trigger_id=trigger_id,
+                view=reject_reason_modal(document_id, finding_id, channel_id, ts),
+            )
+        except SlackApiError as error:
+            log.warning("slack.reason_modal_failed", error=error.response.get("error"))
+
+    @tracked
+    async def next_page(self, *, value: str, channel_id: str) -> bool:
         """A click on "Show more" or a severity filter choice: queue the page once per
-        review, offset and filter (the job posts it from the latest review), then turn the
-        clicked button (when `message` is given) into a note. False when there is nothing
-        to show: another channel's click, or no review yet."""
+        review, offset and filter (the job posts it from the latest review). False when
+        there is nothing to show: another channel's click, or no review yet."""
         document_id, offset, min_severity = parse_page_value(value)
         document = await self.documents.load(uuid.UUID(document_id))
         if document.source is None or document.source.channel_id != channel_id:
@@ -314,14 +379,17 @@ class SlackHandlers:
                     document.id, document.latest_analysis.analysis_id, offset, min_severity
                 ),
             )
-        if message is not None:
-            await self.client.chat_update(
-                channel=channel_id,
-                ts=message["ts"],
-                text=message.get("text", ""),
-                blocks=pager_update(message["blocks"], user_id),
-            )
         return True
+
+    @tracked
+    async def show_pager(self, *, channel_id: str, message: dict[str, Any], user_id: str) -> None:
+        """The clicked "Show more" becomes a note that the page is posted below."""
+        await self.client.chat_update(
+            channel=channel_id,
+            ts=message["ts"],
+            text=message.get("text", ""),
+            blocks=pager_update(message["blocks"], user_id),
+        )
 
 
 def _outcome(acted: bool) -> Outcome:
@@ -354,7 +422,7 @@ def build_slack_app(
         client,
         signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
-        process_before_response=False,
+        process_before_response=True,  # Slack's 200 means stored (see the module)
     )
     handlers = SlackHandlers(runtime, client, notifier, inflight)
     commands = SlashCommands(runtime, client)
@@ -365,9 +433,31 @@ def build_slack_app(
         bind_correlation(body.get("event_id") or body.get("trigger_id"))
         await next()
 
-    @app.event("message")
+    steps: dict[str, Callable[..., Awaitable[None]]] = {
+        "announce": handlers.announce,
+        "show_decision": handlers.show_decision,
+        "reason_modal": handlers.reason_modal,
+        "show_pager": handlers.show_pager,
+    }
+
+    async def follow_up(context: dict[str, Any]) -> None:
+        """Lazy listener: the steps `later` left, after Slack has its 200. One that fails
+        is logged and counted; the stored state it would have shown is not affected."""
+        for item in context.get(FOLLOW_UPS, []):
+            arguments = dict(item)
+            step = arguments.pop("step")
+            try:
+                await steps[step](**arguments)
+            except Exception as error:
+                metrics.ERRORS.labels(component="slack").inc()
+                log.error(
+                    "slack.follow_up_failed", step=step, error=str(error), kind=type(error).__name__
+                )
+
     @counted("message")
-    async def on_message(event: dict[str, Any], body: dict[str, Any]) -> Outcome:
+    async def on_message(
+        event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+    ) -> Outcome:
         subtype = event.get("subtype")
         if event.get("bot_id") or subtype not in (None, "file_share", "thread_broadcast"):
             return "ignored"  # other bots (Bolt drops our own), edits, deletions, joins
@@ -375,7 +465,7 @@ def build_slack_app(
             return _outcome(await handlers.question_in(event))
         files = event.get("files", [])
         for file in files:
-            await handlers.upload(
+            announcement = await handlers.upload(
                 team_id=body.get("team_id", ""),
                 channel_id=event["channel"],
                 user_id=event.get("user", ""),
@@ -383,85 +473,122 @@ def build_slack_app(
                 message_ts=event.get("ts"),
                 thread_ts=event.get("thread_ts"),
             )
+            if announcement is not None:
+                later(context, "announce", **announcement)
         return _outcome(bool(files))
 
-    @app.event("file_shared")
+    app.event("message")(ack=on_message, lazy=[follow_up])
+
     @counted("file_shared")
-    async def on_file_shared(event: dict[str, Any], body: dict[str, Any]) -> Outcome:
-        shared = await handlers.shared_file(
+    async def on_file_shared(
+        event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]
+    ) -> Outcome:
+        shared, announcement = await handlers.shared_file(
             team_id=body.get("team_id", ""),
             channel_id=event["channel_id"],
             user_id=event.get("user_id", ""),
             file_id=event["file_id"],
         )
+        if announcement is not None:
+            later(context, "announce", **announcement)
         return _outcome(shared)
+
+    app.event("file_shared")(ack=on_file_shared, lazy=[follow_up])
 
     @app.event("app_mention")
     @counted("app_mention")
     async def on_mention(event: dict[str, Any]) -> Outcome:
         return _outcome(await handlers.question_in(event))
 
-    @app.action("finding_accept")
-    @counted("action")
-    async def on_accept(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> Outcome:
-        await ack()
-        decided = await handlers.decide(
+    async def decided(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], *, accept: bool
+    ) -> bool:
+        """The click is the decision: stored, then acknowledged."""
+        acted = await handlers.decide(
             value=action["value"],
-            accept=True,
+            accept=accept,
             user_id=body["user"]["id"],
             channel_id=body["channel"]["id"],
-            message=body.get("message"),
         )
-        return _outcome(decided)
-
-    @app.action("finding_reject")
-    @counted("action")
-    async def on_reject(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> Outcome:
-        """Reject at once (the click is the decision) and offer to say why. The modal opens
-        first: its trigger_id expires three seconds after the click."""
         await ack()
-        channel_id, message = body["channel"]["id"], body.get("message") or {}
-        document_id, finding_id = parse_finding_value(action["value"])
-        try:
-            await client.views_open(
-                trigger_id=body["trigger_id"],
-                view=reject_reason_modal(
-                    document_id, finding_id, channel_id, message.get("ts", "")
-                ),
+        return acted
+
+    @counted("action")
+    async def on_accept(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]
+    ) -> Outcome:
+        acted = await decided(ack, body, action, accept=True)
+        if acted and body.get("message"):
+            later(
+                context,
+                "show_decision",
+                channel_id=body["channel"]["id"],
+                message=body["message"],
+                value=action["value"],
+                accept=True,
+                user_id=body["user"]["id"],
             )
-        except SlackApiError as error:  # an expired trigger must not cost the decision
-            log.warning("slack.reason_modal_failed", error=error.response.get("error"))
-        decided = await handlers.decide(
-            value=action["value"],
-            accept=False,
-            user_id=body["user"]["id"],
-            channel_id=channel_id,
-            message=message or None,
-        )
-        return _outcome(decided)
+        return _outcome(acted)
 
-    @app.action(PAGE_ACTION)
+    app.action("finding_accept")(ack=on_accept, lazy=[follow_up])
+
     @counted("action")
-    async def on_page(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> Outcome:
+    async def on_reject(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]
+    ) -> Outcome:
+        """Reject at once and offer to say why: the form first, right after the ack, as
+        its trigger_id expires three seconds after the click."""
+        acted = await decided(ack, body, action, accept=False)
+        channel_id, message = body["channel"]["id"], body.get("message") or {}
+        if acted:
+            later(
+                context,
+                "reason_modal",
+                trigger_id=body["trigger_id"],
+                value=action["value"],
+                channel_id=channel_id,
+                ts=message.get("ts", ""),
+            )
+        if acted and message:
+            later(
+                context,
+                "show_decision",
+                channel_id=channel_id,
+                message=message,
+                value=action["value"],
+                accept=False,
+                user_id=body["user"]["id"],
+            )
+        return _outcome(acted)
+
+    app.action("finding_reject")(ack=on_reject, lazy=[follow_up])
+
+    @counted("action")
+    async def on_page(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]
+    ) -> Outcome:
+        queued = await handlers.next_page(value=action["value"], channel_id=body["channel"]["id"])
         await ack()
-        queued = await handlers.next_page(
-            value=action["value"],
-            user_id=body["user"]["id"],
-            channel_id=body["channel"]["id"],
-            message=body.get("message"),
-        )
+        if queued and body.get("message"):
+            later(
+                context,
+                "show_pager",
+                channel_id=body["channel"]["id"],
+                message=body["message"],
+                user_id=body["user"]["id"],
+            )
         return _outcome(queued)
+
+    app.action(PAGE_ACTION)(ack=on_page, lazy=[follow_up])
 
     @app.action(FILTER_ACTION)
     @counted("action")
     async def on_filter(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> Outcome:
-        await ack()
+        """The filter stays as it is, to choose another severity later."""
         queued = await handlers.next_page(
-            value=action["selected_option"]["value"],
-            user_id=body["user"]["id"],
-            channel_id=body["channel"]["id"],
-            message=None,  # the filter stays, to choose another severity later
+            value=action["selected_option"]["value"], channel_id=body["channel"]["id"]
         )
+        await ack()
         return _outcome(queued)
 
     @app.action(EXPORT_ACTION)
@@ -484,25 +611,27 @@ def build_slack_app(
     async def on_reject_reason(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
     ) -> Outcome:
-        await ack()
         metadata = json.loads(view.get("private_metadata") or "{}")
         reason = _first_input(view.get("state", {}).get("values", {}))
         if not reason:
+            await ack()
             return "ignored"
-        decided = await handlers.decide(
+        acted = await handlers.decide(
             value=f"{metadata['document_id']}|{metadata['finding_id']}",
             accept=False,
             user_id=body["user"]["id"],
             channel_id=metadata["channel_id"],
-            message=None,
             reason=reason,
         )
-        return _outcome(decided)
-
-    @app.command("/docsense")
-    @counted("command")
-    async def on_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> Outcome:
         await ack()
+        return _outcome(acted)
+
+    async def ack_command(ack: AsyncAck) -> None:
+        """A command is answered through its response_url, which lives 30 minutes."""
+        await ack()
+
+    @counted("command")
+    async def on_command(command: dict[str, Any], respond: AsyncRespond) -> Outcome:
         outcome: Outcome = "handled"
         try:
             async with inflight.track():
@@ -517,10 +646,16 @@ def build_slack_app(
         await respond(response_type="ephemeral", text=message["text"], blocks=message["blocks"])
         return outcome
 
+    app.command("/docsense")(ack=ack_command, lazy=[on_command])
+
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        """Bolt answers the request 500: Slack delivers an event again, and shows the
+        person who clicked that it did not work."""
         metrics.ERRORS.labels(component="slack").inc()
-        log.error("slack.listener_failed", error=str(error), kind=type(error).__name__)
+        log.error(
+            "slack.listener_failed", error=str(error), kind=type(error).__name__, answered=500
+        )
 
     return app
 
