@@ -57,12 +57,15 @@ SLACK_EVENTS = Counter(
     ["type", "outcome"],
     registry=REGISTRY,
 )
-"""type: the event (`message`, `file_shared`, `app_mention`), `command` (`/docsense`),
-`action` (a button click) or `view` (the reject-reason form);
+"""type: the event (`message`, `file_shared`, `app_mention`, `app_home_opened`,
+`assistant_thread_started`, `assistant_thread_context_changed`), `command` (`/docsense`),
+`shortcut` (Review with DocSense), `action` (a button click or menu choice) or `view` (the
+reject-reason form);
 outcome: `handled`, `ignored` (nothing to do: bot messages, edits and deletions, chatter
 outside a reviewed thread, a file no longer shared where the event says, a click replayed
-into another channel, a form sent empty), `failed` (the listener raised, or the command
-answered with an apology)."""
+into another channel, a form sent empty, the Messages tab opened, a shortcut on a message
+without a new file), `failed` (the listener raised, or the command answered with an
+apology)."""
 
 SLACK_ACK_DURATION = Histogram(
     "docsense_slack_ack_duration_seconds",

@@ -32,7 +32,6 @@ from bot import metrics
 from bot.observability import bind_correlation
 from bot.runtime import Runtime
 from bot.slack_blocks import (
-    EXPORT_ACTION,
     FILTER_ACTION,
     PAGE_ACTION,
     decision_update,
@@ -43,7 +42,6 @@ from bot.slack_blocks import (
     reviewing_message,
 )
 from bot.slack_commands import SlashCommands
-from bot.slack_export import Exports
 from bot.slack_jobs import FINDINGS_PAGE_JOB, SlackNotifier, page_dedupe_key
 from domain import events as ev
 from domain.correlation import correlation_id
@@ -287,10 +285,18 @@ class SlackHandlers:
         )
 
     async def question(
-        self, *, channel_id: str, user_id: str, text: str, ts: str, thread_ts: str
+        self,
+        *,
+        channel_id: str,
+        user_id: str,
+        text: str,
+        ts: str,
+        thread_ts: str,
+        document_id: uuid.UUID | None = None,
     ) -> bool:
-        """A reply (or mention) in a reviewed thread is a question about its document."""
-        document_id = await self._thread_document(channel_id, thread_ts)
+        """A reply (or mention) in a reviewed thread is a question about its document (or
+        about `document_id`, the one chosen in an assistant thread); it is answered there."""
+        document_id = document_id or await self._thread_document(channel_id, thread_ts)
         question = _MENTION.sub("", text).strip()
         if document_id is None or not question:
             return False
@@ -302,7 +308,8 @@ class SlackHandlers:
                 user_id=user_id,
                 message_ts=ts,
                 actor=user_id,
-            )
+            ),
+            reply_to={"channel_id": channel_id, "thread_ts": thread_ts},
         )
         return True
 
@@ -426,7 +433,6 @@ def build_slack_app(
     )
     handlers = SlackHandlers(runtime, client, notifier, inflight)
     commands = SlashCommands(runtime, client)
-    exports = Exports(runtime.documents, runtime.jobs, client)
 
     @app.middleware
     async def correlate(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
@@ -581,6 +587,19 @@ def build_slack_app(
 
     app.action(PAGE_ACTION)(ack=on_page, lazy=[follow_up])
 
+    # App Home, the shortcut, Export and assistant threads build on the helpers above.
+    from bot.slack_surfaces import register_surfaces
+
+    register_surfaces(
+        app,
+        runtime=runtime,
+        client=client,
+        notifier=notifier,
+        handlers=handlers,
+        steps=steps,
+        follow_up=follow_up,
+    )
+
     @app.action(FILTER_ACTION)
     @counted("action")
     async def on_filter(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> Outcome:
@@ -590,21 +609,6 @@ def build_slack_app(
         )
         await ack()
         return _outcome(queued)
-
-    @app.action(EXPORT_ACTION)
-    @counted("action")
-    async def on_export(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> Outcome:
-        await ack()
-        async with inflight.track():
-            counted_click, note = await exports.queue(
-                document_id=action["value"],
-                channel_id=body["channel"]["id"],
-                user_id=body["user"]["id"],
-            )
-        await respond(response_type="ephemeral", replace_original=False, text=note)
-        return _outcome(counted_click)
 
     @app.view("reject_reason")
     @counted("view")
