@@ -16,7 +16,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 import structlog
@@ -48,6 +48,9 @@ log = structlog.get_logger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20.0
 # Running reviews get this long to finish on SIGTERM; the rest go back to the queue.
 JOB_GRACE_SECONDS = 60.0
+PROJECTOR_FAILING_SECONDS = 10.0
+"""A projector whose batches have failed this long is reported failing by /health: a
+blip of the database costs a few retries and says nothing."""
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -97,9 +100,12 @@ class Server:
     _cleanups: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     inflight: InFlight | None = None
     worker: JobWorker | None = None
+    listener: Listener | None = None
     _worker_task: asyncio.Task[None] | None = None
     _front_stop: Callable[[], Awaitable[object]] | None = None
+    projector_failing_seconds: float = PROJECTOR_FAILING_SECONDS
     _started: bool = False
+    _stopping: bool = False
 
     async def start(self) -> None:
         settings, runtime = self.settings, self.runtime
@@ -127,7 +133,7 @@ class Server:
             inflight=self.inflight,
         )
 
-        listener = Listener(runtime.dsn, [EVENTS_CHANNEL, JOBS_CHANNEL])
+        self.listener = listener = Listener(runtime.dsn, [EVENTS_CHANNEL, JOBS_CHANNEL])
         await listener.start()
         self._cleanups.append(listener.stop)
 
@@ -147,17 +153,17 @@ class Server:
             on_claim_failed=claim_failed,
             grace_seconds=JOB_GRACE_SECONDS,
         )
-        self._worker_task = asyncio.create_task(self.worker.run())
+        self._worker_task = self._watched(asyncio.create_task(self.worker.run()), "worker")
         for projector in runtime.projectors:
-            self._tasks.append(
-                asyncio.create_task(
-                    projector.run_forever(
-                        listener.wake_event(EVENTS_CHANNEL), on_error=projector_failed
-                    )
-                )
+            following = projector.run_forever(
+                listener.wake_event(EVENTS_CHANNEL), on_error=projector_failed
             )
+            name = f"projector:{projector.projection.name}"
+            self._tasks.append(self._watched(asyncio.create_task(following), name))
 
-        sidecar_app = build_sidecar(runtime, slack_check=SlackCheck(client))
+        sidecar_app = build_sidecar(
+            runtime, slack_check=SlackCheck(client), background=self.background
+        )
         sidecar = await _listening(
             "METRICS_PORT", settings.metrics_port, start_sidecar(sidecar_app, settings.metrics_port)
         )
@@ -183,16 +189,61 @@ class Server:
         self._started = True
         log.info("serve.started", socket_mode=socket_mode, **self.ports)
 
+    def _watched(self, task: asyncio.Task[None], name: str) -> asyncio.Task[None]:
+        """A background task that ends by surprise is logged at once (and /health says it
+        stopped), not as a "Task exception was never retrieved" at garbage collection."""
+
+        def ended(task: asyncio.Task[None]) -> None:
+            if task.cancelled() or self._stopping:
+                return
+            if (error := task.exception()) is not None:
+                log.error("serve.task_failed", task=name, exc_info=error)
+            else:
+                log.error("serve.task_ended", task=name)
+
+        task.add_done_callback(ended)
+        return task
+
+    def background(self) -> dict[str, dict[str, Any]]:
+        """For /health: whether each background task of this replica runs and does its
+        work. A projector failing for a while says since when and why; the listener says
+        whether it is reconnecting (followers then wake by polling only)."""
+        tasks: dict[str, dict[str, Any]] = {}
+        now = time.monotonic()
+        for projector in self.runtime.projectors:
+            failing = projector.failing_since
+            if not projector.following:
+                status: dict[str, Any] = {"status": "stopped"}
+            elif failing is not None and now - failing > self.projector_failing_seconds:
+                status = {
+                    "status": "failing",
+                    "failing_seconds": round(now - failing, 1),
+                    "error": projector.last_error,
+                }
+            else:
+                status = {"status": "ok"}
+            tasks[f"projector:{projector.projection.name}"] = status
+        running = self._worker_task is not None and not self._worker_task.done()
+        tasks["worker"] = {"status": "ok" if running else "stopped"}
+        if self.listener is not None:
+            listener = self.listener
+            state = "stopped" if not listener.watching else "ok"
+            if state == "ok" and not listener.connected:
+                state = "reconnecting"
+            tasks["listener"] = {"status": state, "reconnects": listener.reconnects}
+        return tasks
+
     async def stop(self) -> None:
         """Front door first, then let acknowledged requests and running jobs finish, then
         the rest. Also after a failed start: only what was started is stopped."""
+        self._stopping = True
         if self._front_stop is not None:
             await self._front_stop()
         if self.inflight is not None and not await self.inflight.wait(SHUTDOWN_GRACE_SECONDS):
             log.warning("serve.listeners_unfinished", after_seconds=SHUTDOWN_GRACE_SECONDS)
         if self.worker is not None and self._worker_task is not None:
             self.worker.stop()
-            await self._worker_task
+            await asyncio.wait([self._worker_task])  # one that died was logged then
         for task in self._tasks:
             task.cancel()
         if self._tasks:

@@ -20,6 +20,7 @@ from prometheus_client.exposition import choose_encoder
 from bot import metrics
 from bot.runtime import Runtime, all_migrations
 from domain.queries import projection_lag
+from eventstore.projections import projection_delays
 
 log = structlog.get_logger(__name__)
 
@@ -29,8 +30,14 @@ CHECK_TIMEOUT = 5.0
 """Seconds any other check (queue, event store, Slack) may take."""
 PROJECTION_LAG_LIMIT = 1000
 """Events a projection may trail the log before /health reports degraded."""
+PROJECTION_DELAY_LIMIT = 60.0
+"""Seconds the oldest unprojected event may wait before /health reports degraded: a few
+events stuck behind a failing one never reach the count above."""
 
 SlackCheck = Callable[[], Awaitable[bool]]
+Background = Callable[[], dict[str, dict[str, Any]]]
+"""The replica's own background tasks (projectors, workers, LISTEN), each with a
+`status` that is `ok` when it runs and does its work."""
 
 
 class CheckFailed(Exception):
@@ -38,9 +45,12 @@ class CheckFailed(Exception):
 
 
 class _Sidecar:
-    def __init__(self, runtime: Runtime, slack_check: SlackCheck | None) -> None:
+    def __init__(
+        self, runtime: Runtime, slack_check: SlackCheck | None, background: Background | None
+    ) -> None:
         self.runtime = runtime
         self.slack_check = slack_check
+        self.background = background
         self.expected_migrations = {(m.component, m.version) for m in all_migrations()}
 
     async def metrics(self, request: web.Request) -> web.Response:
@@ -83,6 +93,7 @@ class _Sidecar:
             "job_queue": job_queue,
             "slack": slack,
             "ai_provider": self._ai_check(),
+            "background": self._background_check(),
         }
         if database["status"] != "ok":
             status = "unhealthy"
@@ -93,6 +104,16 @@ class _Sidecar:
         return web.json_response(
             {"status": status, "checks": checks}, status=503 if status == "unhealthy" else 200
         )
+
+    def _background_check(self) -> dict[str, Any]:
+        """What this replica runs besides the front door; the database checks cannot see a
+        projector of this replica that died while another replica's keeps up."""
+        tasks = self.background() if self.background is not None else {}
+        failing = sorted(name for name, task in tasks.items() if task["status"] != "ok")
+        check: dict[str, Any] = {"status": "failing" if failing else "ok", "tasks": tasks}
+        if failing:
+            check["reason"] = f"not running as they should: {', '.join(failing)}"
+        return check
 
     def _ai_check(self) -> dict[str, Any]:
         """Which models review, and whether the last call to each worked. When every
@@ -122,14 +143,24 @@ class _Sidecar:
         # The last position reads one index entry; count(*) would scan the whole log.
         events = await store.last_position()
         lags = await projection_lag(store)
+        delays = {
+            name: round(delay, 1) for name, delay in (await projection_delays(store.pool)).items()
+        }
         behind = sorted(name for name, lag in lags.items() if lag > PROJECTION_LAG_LIMIT)
+        late = sorted(name for name, delay in delays.items() if delay > PROJECTION_DELAY_LIMIT)
         check: dict[str, Any] = {
-            "status": "lagging" if behind else "ok",
+            "status": "lagging" if behind or late else "ok",
             "events": events,
             "projection_lag": lags,
+            "projection_delay_seconds": delays,
         }
+        reasons = []
         if behind:
-            check["reason"] = f"{', '.join(behind)} over {PROJECTION_LAG_LIMIT} events behind"
+            reasons.append(f"{', '.join(behind)} over {PROJECTION_LAG_LIMIT} events behind")
+        if late:
+            reasons.append(f"{', '.join(late)} over {PROJECTION_DELAY_LIMIT:g} s behind")
+        if reasons:
+            check["reason"] = "; ".join(reasons)
         return check
 
     async def job_queue(self) -> dict[str, Any]:
@@ -168,10 +199,16 @@ async def _run_check(
         return {"status": "error", "reason": type(error).__name__}
 
 
-def build_sidecar(runtime: Runtime, *, slack_check: SlackCheck | None = None) -> web.Application:
+def build_sidecar(
+    runtime: Runtime,
+    *,
+    slack_check: SlackCheck | None = None,
+    background: Background | None = None,
+) -> web.Application:
     """The sidecar app; `slack_check` (e.g. a Slack `auth.test` call) returns False when
-    Slack cannot be reached, which degrades /health without failing readiness."""
-    sidecar = _Sidecar(runtime, slack_check)
+    Slack cannot be reached, and `background` reports the replica's own tasks: either
+    degrades /health without failing readiness."""
+    sidecar = _Sidecar(runtime, slack_check, background)
     app = web.Application()
     app.router.add_get("/metrics", sidecar.metrics)
     app.router.add_get("/health", sidecar.health)

@@ -414,3 +414,46 @@ async def test_start_and_stop_serve_on_a_real_port(runtime: Runtime) -> None:
         await stop_sidecar(runner)
         with pytest.raises(aiohttp.ClientConnectionError):
             await session.get(url)
+
+
+async def test_a_background_task_not_running_as_it_should_degrades_health(
+    runtime: Runtime,
+) -> None:
+    """A projector of this replica may have died while another replica keeps the read
+    models current, which no database check can see."""
+    tasks = {
+        "projector:documents": {"status": "failing", "failing_seconds": 42.0, "error": "OSError"},
+        "worker": {"status": "ok"},
+    }
+    await runtime.catch_up()
+    app = build_sidecar(runtime, background=lambda: tasks)
+    async with TestClient(TestServer(app)) as client:
+        status, body = await _health(client)
+        ready = await client.get("/health/ready")
+    assert (status, body["status"]) == (200, "degraded"), body
+    background = body["checks"]["background"]
+    assert background["status"] == "failing" and background["tasks"] == tasks
+    assert "projector:documents" in background["reason"] and "worker" not in background["reason"]
+    assert ready.status == 200
+
+
+async def test_a_projection_whose_oldest_event_waits_too_long_is_lagging(
+    runtime: Runtime,
+) -> None:
+    """Two events behind is nothing by count, but not when they have waited minutes."""
+    await runtime.catch_up()
+    await runtime.store.append(f"sidecar-{uuid.uuid4()}", 0, [NewEvent("Waited", {})])
+    await runtime.pool.execute(
+        "UPDATE events SET recorded_at = now() - interval '5 minutes' "
+        "WHERE position = (SELECT max(position) FROM events)"
+    )
+    try:
+        async with serve(runtime) as client:
+            status, body = await _health(client)
+    finally:
+        await runtime.catch_up()
+    event_store = body["checks"]["event_store"]
+    assert (status, body["status"], event_store["status"]) == (200, "degraded", "lagging")
+    assert event_store["projection_lag"]["documents"] == 1
+    assert event_store["projection_delay_seconds"]["documents"] >= 300
+    assert "s behind" in event_store["reason"]
