@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import tempfile
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,54 +22,21 @@ from tests.bot.test_serve_process import DOCSENSE, _free_port
 from tests.fakes import USER_ID
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import event_callback, file_share_message, post_to_app
+from tests.system.harness import SPEC, Postgres
 
 BOT_TOKEN = "xoxb-4242-log-secret-bot-token"
 SIGNING_SECRET = "log-secret-signing-8c1e"
 CHANNEL = "CLOGS01"
-SPEC = b"""# Intraday Mean Reversion
-
-## Parameters
-
-The entry threshold is 2.0 standard deviations of the 20-day spread.
-
-## Risk
-
-Positions are closed when the drawdown exceeds a limit.
-"""
-
-
-class RestartablePostgres:
-    """A PostgreSQL of this test's own, so restarting it disturbs no other test."""
-
-    def __init__(self, folder: Path) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            import pgserver
-
-        self._pgserver = pgserver
-        self.server = pgserver.get_server(folder / "pgdata", cleanup_mode="stop")
-        self.dsn = self.server.get_uri("postgres")
-
-    def restart(self) -> None:
-        self._pgserver.pg_ctl(
-            ["-w", "-m", "fast", "restart"],
-            pgdata=self.server.pgdata,
-            user=self.server.system_user,
-            timeout=60,
-        )
-
-    def stop(self) -> None:
-        self.server.cleanup()
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[RestartablePostgres]:
+def postgres() -> Iterator[Postgres]:
     with tempfile.TemporaryDirectory(prefix="docsense-logs-") as folder:
-        server = RestartablePostgres(Path(folder))
+        server = Postgres(Path(folder))
         try:
             yield server
         finally:
-            server.stop()
+            server.close()
 
 
 async def _wait_ready(http: aiohttp.ClientSession, url: str, *, status: str) -> None:
@@ -95,7 +61,7 @@ async def _wait_for_reviews(slack: FakeSlack, count: int) -> None:
 
 
 async def test_every_line_of_a_serve_run_is_json_without_secrets(
-    postgres: RestartablePostgres,
+    postgres: Postgres,
 ) -> None:
     port, metrics_port = _free_port(), _free_port()
     async with FakeSlack(bot_token=BOT_TOKEN) as slack, aiohttp.ClientSession() as http:
