@@ -3,6 +3,8 @@
 Each handler may run more than once (a worker dies, a lease lapses): everything it posts
 goes through `SlackNotifier.post_once`, keyed and recorded as `SlackMessagePosted`, and
 a review that already completed is re-posted from the store instead of being redone.
+A post of something stored before the attempt began may have been made by an earlier
+attempt that died before recording it: such posts are looked for in the thread first.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ log = structlog.get_logger(__name__)
 # A click on "Show all"/"Next": queued once per review and page (the dedupe key), so a
 # double click or a click on two replicas posts the page once.
 FINDINGS_PAGE_JOB = "post-findings-page"
+POST_METADATA_TYPE = "docsense_post"
+"""Message metadata `event_type` of every post: its payload names the document and key."""
+RECONCILE_PAGES = 10
+"""Pages of 200 thread messages searched for a post an earlier attempt may have made."""
 
 
 def page_dedupe_key(
@@ -61,25 +67,85 @@ def decisions_of(document: Document) -> dict[str, tuple[str, str]]:
 
 
 class SlackNotifier:
-    """Posts into threads at most once per key, and adds reactions idempotently."""
+    """Posts into threads at most once per key, and adds reactions idempotently.
+
+    Slack offers no idempotency key for `chat.postMessage`, so a process that dies after
+    Slack stored a post and before `SlackMessagePosted` is appended leaves a post nobody
+    recorded. Every post therefore carries its key as message metadata, and a caller that
+    knows an earlier attempt may have posted (`reconcile`) first looks for it in the
+    thread and records it instead of posting again.
+    """
 
     def __init__(self, client: AsyncWebClient, documents: DocumentService) -> None:
         self.client = client
         self.documents = documents
 
     async def post_once(
-        self, document_id: UUID, key: str, *, channel: str, thread_ts: str | None, message: Message
+        self,
+        document_id: UUID,
+        key: str,
+        *,
+        channel: str,
+        thread_ts: str | None,
+        message: Message,
+        reconcile: bool = False,
     ) -> str:
         if (ts := await self.documents.posted(document_id, key)) is not None:
             return ts
-        response = await self.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
-        )
-        ts = str(response["ts"])
+        found = await self._find_posted(document_id, key, channel, thread_ts) if reconcile else None
+        if found is not None:
+            log.info("slack.post_reconciled", key=key)
+            ts = found
+        else:
+            response = await self.client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=message["text"],
+                blocks=message["blocks"],
+                metadata={
+                    "event_type": POST_METADATA_TYPE,
+                    "event_payload": {"document": str(document_id), "key": key},
+                },
+            )
+            ts = str(response["ts"])
         await self.documents.record_posted(
             document_id, key, channel_id=channel, ts=ts, thread_ts=thread_ts
         )
         return ts
+
+    async def _find_posted(
+        self, document_id: UUID, key: str, channel: str, thread_ts: str | None
+    ) -> str | None:
+        """The ts of our post under `key` in the thread, if Slack has one. A thread Slack
+        cannot show (an API error, a missing history scope) counts as having none: the
+        message is posted, and may then be there twice."""
+        if thread_ts is None:
+            return None
+        wanted = {"document": str(document_id), "key": key}
+        cursor: str | None = None
+        for _ in range(RECONCILE_PAGES):
+            try:
+                page = await self.client.conversations_replies(
+                    channel=channel,
+                    ts=thread_ts,
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            except SlackApiError as error:
+                log.warning("slack.reconcile_failed", key=key, error=error.response.get("error"))
+                return None
+            for posted in page.get("messages") or []:
+                metadata = posted.get("metadata") or {}
+                if (
+                    metadata.get("event_type") == POST_METADATA_TYPE
+                    and metadata.get("event_payload") == wanted
+                ):
+                    return str(posted["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
 
     async def post_all(
         self,
@@ -89,10 +155,16 @@ class SlackNotifier:
         *,
         channel: str,
         thread_ts: str | None,
+        reconcile: bool = False,
     ) -> None:
         for index, message in enumerate(messages):
             await self.post_once(
-                document_id, f"{key}:{index}", channel=channel, thread_ts=thread_ts, message=message
+                document_id,
+                f"{key}:{index}",
+                channel=channel,
+                thread_ts=thread_ts,
+                message=message,
+                reconcile=reconcile,
             )
 
     async def react(self, channel: str, ts: str | None, name: str) -> None:
@@ -151,6 +223,7 @@ class SlackJobs:
                     "something went wrong on my side and it has been logged; "
                     "try `/docsense reanalyze` later"
                 ),
+                reconcile=True,
             )
             await self.notifier.react(payload["channel_id"], payload.get("message_ts"), "x")
         except Exception:
@@ -165,6 +238,8 @@ class SlackJobs:
         review = (
             None if payload.get("reanalyze") else await self.documents.latest_review(document_id)
         )
+        # An earlier attempt can only have posted what was stored before this one began.
+        stored_before = review is not None
         if review is None and before.status != "rejected":
             review = await self._fetch_and_review(document_id, payload)
         document = await self.documents.load(document_id)
@@ -176,11 +251,12 @@ class SlackJobs:
                 channel=channel,
                 thread_ts=thread_ts,
                 message=refusal_message(document.rejection.message),
+                reconcile=before.status == "rejected",
             )
             await self.notifier.react(channel, payload.get("message_ts"), "x")
             return
         assert review is not None and review.analysis is not None
-        await self._post_review(review, previous, payload)
+        await self._post_review(review, previous, payload, reconcile=stored_before)
         await self.notifier.react(channel, payload.get("message_ts"), "white_check_mark")
 
     async def _fetch_and_review(self, document_id: UUID, payload: dict[str, Any]) -> Review | None:
@@ -230,7 +306,12 @@ class SlackJobs:
         return review
 
     async def _post_review(
-        self, review: Review, previous: ev.AnalysisCompleted | None, payload: dict[str, Any]
+        self,
+        review: Review,
+        previous: ev.AnalysisCompleted | None,
+        payload: dict[str, Any],
+        *,
+        reconcile: bool,
     ) -> None:
         assert review.analysis is not None
         data = review_payload(review)
@@ -256,6 +337,7 @@ class SlackJobs:
             messages,
             channel=payload["channel_id"],
             thread_ts=payload["thread_ts"],
+            reconcile=reconcile,
         )
 
     async def findings_page(self, context: JobContext) -> None:
@@ -284,13 +366,15 @@ class SlackJobs:
             channel=source.channel_id,
             thread_ts=source.thread_ts,
             message=message,
+            reconcile=True,  # the page's review was stored before the click
         )
 
     async def answer(self, context: JobContext) -> None:
         payload = context.job.payload
         bind_correlation(payload.get("correlation_id"))
-        document_id = UUID(payload["document_id"])
-        reply = await self.documents.answer(document_id, UUID(payload["question_id"]))
+        document_id, question_id = UUID(payload["document_id"]), UUID(payload["question_id"])
+        answered_before = question_id in (await self.documents.load(document_id)).answers
+        reply = await self.documents.answer(document_id, question_id)
         source = (await self.documents.load(document_id)).source
         assert source is not None and source.channel_id is not None
         # Where the question was asked: the document's thread, or an assistant thread.
@@ -310,6 +394,7 @@ class SlackJobs:
             channel=reply_to["channel_id"],
             thread_ts=reply_to["thread_ts"],
             message=answer_message(answer),
+            reconcile=answered_before,
         )
         metrics.QUESTIONS_ANSWERED.inc()
 

@@ -585,6 +585,8 @@ class FakeSlack:
         if params.get("thread_ts"):
             fields["thread_ts"] = params["thread_ts"]
             self.thread_status.pop((channel, params["thread_ts"]), None)
+        if params.get("metadata"):
+            fields["metadata"] = _structured(params["metadata"])
         message = self._post_as_bot(channel, fields)
         return {"channel": channel, "ts": message["ts"], "message": message}
 
@@ -764,6 +766,8 @@ class FakeSlack:
         if not thread:
             raise _ApiError("thread_not_found")
         thread.sort(key=lambda message: float(message["ts"]))
+        if str(params.get("include_all_metadata")).lower() not in ("true", "1"):
+            thread = [{k: v for k, v in m.items() if k != "metadata"} for m in thread]
         return {"messages": thread, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
     def _users_info(self, params: JsonObject) -> JsonObject:
