@@ -127,7 +127,7 @@ class LineHeadings:
                 return self._numbered_heading(numbered)
         if first in _NAMED_FIRST:
             named = _NAMED.fullmatch(line)
-            if named and (named["title"] is None or _named_title(named["title"])):
+            if named and (named["title"] is None or self._named_title(named)):
                 return _named_heading(named)
         if self._boundary and len(line) <= _MAX_LAYOUT_CHARS:
             return self._layout_heading(line)
@@ -153,6 +153,22 @@ class LineHeadings:
         self._numbered = True
         return Heading(title, number, depth(number))
 
+    def _named_title(self, match: re.Match[str]) -> bool:
+        """ "Appendix F. Historical values are shown in ..." is a wrapped sentence that
+        happens to start a line with a citation, not a heading: a title holds no sentence
+        break. Nor is "Section 9.1. The score is set by the agent on each date" inside
+        section 4: a sentence-case title whose number does not continue the outline is a
+        citation too."""
+        title, numeral = match["title"], match["num"]
+        if not title[0].isupper() or len(title.split()) > _MAX_HEADING_WORDS:
+            return False
+        if _SENTENCE_BREAK.search(title):
+            return False
+        if numeral[0].isdigit() and match["kind"].lower() not in _KEEP_KIND:
+            words = title.split()
+            return title_like(words) or title.isupper() or _continues(self._last, _key(numeral))
+        return True
+
     def _layout_heading(self, line: str) -> Heading | None:
         words = line.split()
         if len(words) > _MAX_LAYOUT_WORDS or not line[0].isalpha():
@@ -164,14 +180,6 @@ class LineHeadings:
         return None
 
 
-def _named_title(title: str) -> bool:
-    """ "Appendix F. Historical values are shown in ..." is a wrapped sentence that happens to
-    start a line with a citation, not a heading: a title holds no sentence break."""
-    return (
-        title[0].isupper()
-        and len(title.split()) <= _MAX_HEADING_WORDS
-        and not _SENTENCE_BREAK.search(title)
-    )
 
 
 def _named_heading(match: re.Match[str]) -> Heading:

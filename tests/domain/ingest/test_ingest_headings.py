@@ -95,3 +95,19 @@ def test_contents_entries_and_wrapped_citations_are_not_headings() -> None:
         None,
         ("Appendix A", "Historical Parameters"),
     ]
+
+
+def test_a_wrapped_line_citing_a_later_section_is_not_a_heading() -> None:
+    """PDF text wraps wherever the line ends; a line that starts with a cross-reference
+    reads like a named heading unless its number is checked against the outline."""
+    lines = [
+        "4. Selection",
+        "Section 7.2. The ranking is computed by the index agent on every review date",
+        "Section 5 Weighting of the constituents",
+        "Section 6: Rebalancing Calendar",
+    ]
+    assert _headings(lines) == [
+        Heading("Selection", "4", 1),
+        Heading("Weighting of the constituents", "5", 1),
+        Heading("Rebalancing Calendar", "6", 1),
+    ]
