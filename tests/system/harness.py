@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 
+from bot.runtime import open_runtime
+from bot.settings import Settings
 from tests.bot.test_serve_process import DOCSENSE, _free_port
 from tests.fakes import USER_ID
 from tests.fakes.slack_api import Call, FakeSlack
@@ -245,3 +248,38 @@ def findings_posts(slack: FakeSlack, channel: str) -> list[Call]:
         and call.status == 200
         and str(call.params.get("text", "")).startswith("Review of")
     ]
+
+
+READ_MODELS = ("documents", "findings")
+
+
+async def read_models(connection: asyncpg.Connection) -> dict[str, list[str]]:
+    """Every row of the read models, as JSON text in a stable order."""
+    return {
+        table: [
+            row["r"]
+            for row in await connection.fetch(
+                f"SELECT to_jsonb(t)::text AS r FROM {table} t ORDER BY to_jsonb(t)::text"
+            )
+        ]
+        for table in READ_MODELS
+    }
+
+
+async def assert_read_models_follow_the_log(dsn: str) -> None:
+    """The read models equal what replaying the whole log into them gives, and each
+    document's state there is the state its own stream folds to."""
+    settings = Settings(database_url=dsn)
+    async with open_runtime(settings, local=True) as runtime:
+        await runtime.catch_up()
+        async with runtime.pool.acquire() as connection:
+            kept = await read_models(connection)
+        for projector in runtime.projectors:
+            await projector.rebuild()
+        async with runtime.pool.acquire() as connection:
+            replayed = await read_models(connection)
+            rows = await connection.fetch("SELECT id, state FROM documents")
+        assert kept == replayed, "the read models differ from a replay of the log"
+        for row in rows:
+            document = await runtime.documents.load(row["id"])
+            assert document.status == row["state"], (row["id"], document.status, row["state"])
