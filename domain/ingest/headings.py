@@ -180,8 +180,6 @@ class LineHeadings:
         return None
 
 
-
-
 def _named_heading(match: re.Match[str]) -> Heading:
     kind, numeral, title = match["kind"], match["num"], match["title"]
     name = f"{kind} {numeral}"
