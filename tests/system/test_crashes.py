@@ -35,11 +35,11 @@ from tests.system.harness import (
 pytestmark = pytest.mark.system
 
 LEASE_SECONDS = 5
-# ~150,000 words: seconds of reading and reviewing even on a fast machine.
+# ~75,000 words: seconds of reading and reviewing even on a fast machine.
 LARGE = SPEC + b"".join(
     b"\n## Section %d\n\n" % n
     + b"The position limit is reviewed daily against the volatility of the spread. " * 150
-    for n in range(120)
+    for n in range(60)
 )
 
 
