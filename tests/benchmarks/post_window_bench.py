@@ -7,7 +7,8 @@ from the moment the fake Slack answers (wall clock, this process) to the `record
 the matching event (PostgreSQL's clock on the same machine: the start of the appending
 transaction), plus the mean append time serve reports in its metrics (to the commit).
 
-Two loads: uploads one at a time (`idle`) and all at once (`burst`). One JSON line each:
+Two loads: uploads one at a time (`idle`) and all at once (`burst`). One JSON line each,
+with the time each upload took to be acknowledged (it is stored first):
 
     .venv/bin/python tests/benchmarks/post_window_bench.py [--uploads 40]
 """
@@ -90,12 +91,19 @@ async def run(uploads: int) -> None:
                             share_file(slack, f"C{load}{n}", f"F{load}{n}", f"1700003{n:03d}.0001")
                             for n in range(uploads)
                         ]
+                        acks: list[float] = []
+
+                        async def upload(body: bytes, acks: list[float] = acks) -> None:
+                            started = time.perf_counter()
+                            assert await deliver(http, replica, body) == 200
+                            acks.append(time.perf_counter() - started)
+
                         if load == "idle":
                             for n, body in enumerate(bodies):
-                                await deliver(http, replica, body)
+                                await upload(body)
                                 await _answered(slack, before + 2 * (n + 1))
                         else:
-                            await asyncio.gather(*(deliver(http, replica, b) for b in bodies))
+                            await asyncio.gather(*(upload(body) for body in bodies))
                             await _answered(slack, before + 2 * uploads)
                         await asyncio.sleep(1.0)  # the last records commit
                         windows = await _windows(postgres.dsn, slack, load)
@@ -109,6 +117,8 @@ async def run(uploads: int) -> None:
                                     "max_ms": _ms(windows, 1.0),
                                     "mean_ms": round(statistics.fmean(windows) * 1000, 2),
                                     "append_mean_ms": await _append_mean_ms(http, replica),
+                                    "upload_ack_p50_ms": _ms(acks, 0.5),
+                                    "upload_ack_p99_ms": _ms(acks, 0.99),
                                 }
                             ),
                             flush=True,
