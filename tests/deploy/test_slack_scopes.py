@@ -27,6 +27,7 @@ MANIFEST = ROOT / "deploy" / "slack-app-manifest.yaml"
 ASSISTANT_MARK = "#assistant# "
 
 _CONVERSATIONS = frozenset({"channels:read", "groups:read", "im:read", "mpim:read"})
+_HISTORY = frozenset({"channels:history", "groups:history", "im:history", "mpim:history"})
 # Bot-token scopes from each method's page at docs.slack.dev/reference/methods/<method>.
 # users.conversations and conversations.info need the scope of each conversation type
 # they touch: DocSense asks for all four types, and looks up any channel.
@@ -42,6 +43,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "views.publish": frozenset(),
     "users.conversations": _CONVERSATIONS,
     "conversations.info": _CONVERSATIONS,
+    # Looking up a post in its thread before posting again, in any conversation type.
+    "conversations.replies": _HISTORY,
     "assistant.threads.setStatus": frozenset({"chat:write"}),
     "assistant.threads.setSuggestedPrompts": frozenset({"assistant:write"}),
     "assistant.threads.setTitle": frozenset({"assistant:write"}),
