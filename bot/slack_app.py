@@ -519,21 +519,27 @@ def build_slack_app(
         await ack()
         return acted
 
-    @counted("action")
-    async def on_accept(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]
-    ) -> Outcome:
-        acted = await decided(ack, body, action, accept=True)
-        if acted and body.get("message"):
+    def show_decision_later(
+        context: dict[str, Any], body: dict[str, Any], action: dict[str, Any], *, accept: bool
+    ) -> None:
+        if body.get("message"):
             later(
                 context,
                 "show_decision",
                 channel_id=body["channel"]["id"],
                 message=body["message"],
                 value=action["value"],
-                accept=True,
+                accept=accept,
                 user_id=body["user"]["id"],
             )
+
+    @counted("action")
+    async def on_accept(
+        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]
+    ) -> Outcome:
+        acted = await decided(ack, body, action, accept=True)
+        if acted:
+            show_decision_later(context, body, action, accept=True)
         return _outcome(acted)
 
     app.action("finding_accept")(ack=on_accept, lazy=[follow_up])
@@ -555,16 +561,7 @@ def build_slack_app(
                 channel_id=channel_id,
                 ts=message.get("ts", ""),
             )
-        if acted and message:
-            later(
-                context,
-                "show_decision",
-                channel_id=channel_id,
-                message=message,
-                value=action["value"],
-                accept=False,
-                user_id=body["user"]["id"],
-            )
+            show_decision_later(context, body, action, accept=False)
         return _outcome(acted)
 
     app.action("finding_reject")(ack=on_reject, lazy=[follow_up])

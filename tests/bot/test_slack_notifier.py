@@ -30,54 +30,64 @@ async def slack() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-async def _thread(client: AsyncWebClient) -> str:
-    root = await client.chat_postMessage(channel="C1", text="a file was shared here")
-    return str(root["ts"])
+class Thread:
+    """A thread holding one post of ours already (under another key)."""
+
+    def __init__(self, runtime: Runtime, slack: FakeSlack) -> None:
+        self.client = AsyncWebClient(token=TOKEN, base_url=slack.api_url)
+        self.notifier = SlackNotifier(self.client, runtime.documents)
+        self.document_id = uuid.uuid4()
+        self.ts = ""
+
+    async def open(self) -> Thread:
+        root = await self.client.chat_postMessage(channel="C1", text="a file was shared here")
+        self.ts = str(root["ts"])
+        await self.post("other")
+        return self
+
+    async def post(self, key: str, *, reconcile: bool = False) -> str:
+        return await self.notifier.post_once(
+            self.document_id,
+            key,
+            channel="C1",
+            thread_ts=self.ts,
+            message=MESSAGE,
+            reconcile=reconcile,
+        )
+
+
+@pytest.fixture
+async def thread(runtime: Runtime, slack: FakeSlack) -> Thread:
+    return await Thread(runtime, slack).open()
 
 
 async def test_a_post_an_earlier_attempt_made_is_recorded_not_repeated(
-    runtime: Runtime, slack: FakeSlack
+    runtime: Runtime, slack: FakeSlack, thread: Thread
 ) -> None:
-    client = AsyncWebClient(token=TOKEN, base_url=slack.api_url)
-    notifier = SlackNotifier(client, runtime.documents)
-    document_id = uuid.uuid4()
-    thread = await _thread(client)
     # What the attempt that died had posted: Slack has it, the event store does not.
-    await notifier.post_once(document_id, "other", channel="C1", thread_ts=thread, message=MESSAGE)
-    lost = await client.chat_postMessage(
+    lost = await thread.client.chat_postMessage(
         channel="C1",
-        thread_ts=thread,
+        thread_ts=thread.ts,
         text=MESSAGE["text"],
         metadata={
             "event_type": POST_METADATA_TYPE,
-            "event_payload": {"document": str(document_id), "key": "findings:1:0"},
+            "event_payload": {"document": str(thread.document_id), "key": "findings:1:0"},
         },
     )
     before = len(slack.calls_to("chat.postMessage"))
 
-    ts = await notifier.post_once(
-        document_id, "findings:1:0", channel="C1", thread_ts=thread, message=MESSAGE, reconcile=True
-    )
-    assert ts == lost["ts"]
+    assert await thread.post("findings:1:0", reconcile=True) == lost["ts"]
     assert len(slack.calls_to("chat.postMessage")) == before
-    assert await runtime.documents.posted(document_id, "findings:1:0") == lost["ts"]
+    assert await runtime.documents.posted(thread.document_id, "findings:1:0") == lost["ts"]
 
 
 async def test_without_an_earlier_post_in_the_thread_the_message_is_posted(
-    runtime: Runtime, slack: FakeSlack
+    slack: FakeSlack, thread: Thread
 ) -> None:
-    client = AsyncWebClient(token=TOKEN, base_url=slack.api_url)
-    notifier = SlackNotifier(client, runtime.documents)
-    document_id = uuid.uuid4()
-    thread = await _thread(client)
-    await notifier.post_once(document_id, "other", channel="C1", thread_ts=thread, message=MESSAGE)
-
-    ts = await notifier.post_once(
-        document_id, "findings:2:0", channel="C1", thread_ts=thread, message=MESSAGE, reconcile=True
-    )
+    ts = await thread.post("findings:2:0", reconcile=True)
     [posted] = [c for c in slack.calls_to("chat.postMessage") if c.response.get("ts") == ts]
     assert posted.params["metadata"]["event_payload"] == {
-        "document": str(document_id),
+        "document": str(thread.document_id),
         "key": "findings:2:0",
     }
     replies = slack.calls_to("conversations.replies")
