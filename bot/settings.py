@@ -47,6 +47,26 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=0, le=65535, description="HTTP port for /slack/events.")
     metrics_port: int = Field(9090, ge=0, le=65535, description="Port of /metrics and /health.")
     worker_concurrency: int = Field(2, ge=1, le=64, description="Jobs one process runs at once.")
+    slack_user_requests_per_minute: int = Field(
+        60,
+        ge=0,
+        le=100_000,
+        description="Files and questions one person may send a minute before the rest are "
+        "skipped (told once); 0: no limit.",
+    )
+    slack_channel_requests_per_minute: int = Field(
+        120,
+        ge=0,
+        le=100_000,
+        description="The same for one channel, whoever sends them; 0: no limit.",
+    )
+    slack_max_inflight: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Slack requests one process works on at once; as many more wait a "
+        "second for a turn, the rest are answered 503 so that Slack delivers them again.",
+    )
 
     database_url: str | None = Field(
         None, description="PostgreSQL URL; unset means the embedded server in the data dir."
