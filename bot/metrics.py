@@ -64,7 +64,8 @@ reject-reason form);
 outcome: `handled`, `ignored` (nothing to do: bot messages, edits and deletions, chatter
 outside a reviewed thread, a file no longer shared where the event says, a click replayed
 into another channel, a form sent empty, the Messages tab opened, a shortcut on a message
-without a new file), `failed` (the listener raised, or the command answered with an
+without a new file), `limited` (an event whose files or question were all skipped by the
+flood limits; see `SLACK_LIMITED`), `failed` (the listener raised, or the command answered with an
 apology)."""
 
 SLACK_ACK_DURATION = Histogram(
@@ -74,6 +75,26 @@ SLACK_ACK_DURATION = Histogram(
     registry=REGISTRY,
 )
 """No labels; the buckets bracket Slack's 3 s deadline so the 2.5 s p99 alert is exact."""
+
+SLACK_REFUSED = Counter(
+    "docsense_slack_refused",
+    "Slack requests turned away at the front door, before Bolt read or checked them.",
+    ["reason"],
+    registry=REGISTRY,
+)
+"""reason: `too_large` (a body over 1 MiB, answered 413), `busy` (SLACK_MAX_INFLIGHT requests
+in progress and as many waiting, or a second waited in vain: answered 503, and Slack
+delivers the request again)."""
+
+SLACK_LIMITED = Counter(
+    "docsense_slack_limited",
+    "Files and questions skipped because one person or channel sent too many a minute.",
+    ["scope", "kind"],
+    registry=REGISTRY,
+)
+"""scope: `user` (SLACK_USER_REQUESTS_PER_MINUTE) or `channel`
+(SLACK_CHANNEL_REQUESTS_PER_MINUTE); kind: `file` (an upload not reviewed) or `question`
+(a question not answered). Each person is told once per flood, not once per item."""
 
 DOCUMENTS_SUBMITTED = Counter(
     "docsense_documents_submitted",

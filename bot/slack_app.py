@@ -42,6 +42,7 @@ from bot.slack_blocks import (
     reviewing_message,
 )
 from bot.slack_commands import SlashCommands
+from bot.slack_flood import flood_guard
 from bot.slack_jobs import FINDINGS_PAGE_JOB, SlackNotifier, page_dedupe_key
 from domain import events as ev
 from domain.correlation import correlation_id
@@ -438,6 +439,8 @@ def build_slack_app(
     async def correlate(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> None:
         bind_correlation(body.get("event_id") or body.get("trigger_id"))
         await next()
+
+    app.middleware(flood_guard(runtime, client, inflight.track).middleware)  # before listeners
 
     steps: dict[str, Callable[..., Awaitable[None]]] = {
         "announce": handlers.announce,

@@ -277,6 +277,8 @@ async def bench_docsense(
             metrics_port=0,
             worker_concurrency=REVIEWS_IN_FLIGHT,
             ai_provider="rules",  # offline and deterministic, whatever keys the shell has
+            slack_user_requests_per_minute=0,  # one sender at these rates is a flood
+            slack_channel_requests_per_minute=0,
         )
         async with open_runtime(settings) as runtime:
             if findings is not None:

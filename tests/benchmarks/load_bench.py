@@ -145,6 +145,9 @@ class Replica:
             "METRICS_PORT": str(self.metrics_port),
             "LOG_LEVEL": "WARNING",
             "AI_PROVIDER": "rules",
+            # One sender at these rates is a flood: measure the capacity, not the limits.
+            "SLACK_USER_REQUESTS_PER_MINUTE": "0",
+            "SLACK_CHANNEL_REQUESTS_PER_MINUTE": "0",
         }
         self.process: asyncio.subprocess.Process | None = None
         self._log = log  # for the error when it never becomes ready

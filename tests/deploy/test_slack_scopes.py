@@ -35,6 +35,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "auth.test": frozenset(),
     "chat.postMessage": frozenset({"chat:write"}),
     "chat.update": frozenset({"chat:write"}),
+    "chat.postEphemeral": frozenset({"chat:write"}),
     "reactions.add": frozenset({"reactions:write"}),
     "files.info": frozenset({"files:read"}),
     "files.getUploadURLExternal": frozenset({"files:write"}),
