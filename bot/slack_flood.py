@@ -146,6 +146,8 @@ class Verdict:
     tell: bool = False
     """Whether this is the first skip of a flood for this person (and channel, for the
     channel limit): the one time they are told."""
+    repeat: bool = False
+    """Decided before (the other event of an upload pair, a retry): not counted again."""
 
 
 class FloodLimiter:
@@ -156,13 +158,13 @@ class FloodLimiter:
         *,
         user_per_minute: int,
         channel_per_minute: int,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.user_limit = user_per_minute
         self.channel_limit = channel_per_minute
         self.users = TokenBuckets(user_per_minute) if user_per_minute else None
         self.channels = TokenBuckets(channel_per_minute) if channel_per_minute else None
-        self.clock = clock
+        self.clock = clock or time.monotonic
         self._decided: OrderedDict[str, tuple[Verdict, float]] = OrderedDict()
         self._told: dict[tuple[str, str], float] = {}
 
@@ -177,7 +179,7 @@ class FloodLimiter:
         now = self.clock()
         earlier = self._recall(unit, now)
         if earlier is not None:
-            return Verdict(earlier.admitted, earlier.scope)  # decided alike, never told twice
+            return Verdict(earlier.admitted, earlier.scope, repeat=True)  # never told twice
         scope: Scope | None = None
         if self.users is not None and not self.users.has(user, now):
             scope = "user"
@@ -277,7 +279,8 @@ class FloodGuard:
                 admitted.append(item)
                 continue
             assert verdict.scope is not None
-            metrics.SLACK_LIMITED.labels(scope=verdict.scope, kind=item.kind).inc()
+            if not verdict.repeat:
+                metrics.SLACK_LIMITED.labels(scope=verdict.scope, kind=item.kind).inc()
             if verdict.tell:
                 self._tell(verdict.scope, user, channel, event.get("thread_ts"))
         if not admitted:
