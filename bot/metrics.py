@@ -274,7 +274,8 @@ AI_FINDINGS_DROPPED = Counter(
 )
 """reason: `quote_not_found`, `wrong_section` (found only outside the section the model named
 and its neighbours), `too_short` (a short quote found in several places), `empty_quote`,
-`duplicate`, `absence_in_part` (an absence reported from one part of a long document)."""
+`duplicate`, `absence_in_part` (an absence reported from one part of a long document),
+`prompt_leak` (a finding or an answer copying DocSense's instructions)."""
 
 ERRORS = Counter(
     "docsense_errors",

@@ -32,8 +32,15 @@ import structlog
 from domain.ai.brief import DEFAULT_BRIEF_TOKENS, render_brief
 from domain.ai.chunking import DEFAULT_BUDGET, chunk_document
 from domain.ai.grounding import ground_citations, ground_findings
+from domain.ai.leaks import InstructionEcho
 from domain.ai.pricing import Price, cache_saving, price
-from domain.ai.prompts import ANSWER_SYSTEM, REVIEW_SYSTEM, render_document, render_passages
+from domain.ai.prompts import (
+    ANSWER_SYSTEM,
+    CATEGORY_GUIDE,
+    REVIEW_SYSTEM,
+    render_document,
+    render_passages,
+)
 from domain.ai.provider import (
     BLOCKED,
     DEFAULT_MAX_OUTPUT_TOKENS,
@@ -76,6 +83,11 @@ _DESCRIBED = {
 # The whole document is the answer prefix up to this size (about 40K tokens): one cached
 # prefix serves every question in the thread.
 FULL_DOCUMENT_CHARS = 150_000
+INSTRUCTIONS_WITHHELD = (
+    "I answer questions about this document from the document only; my own instructions "
+    "are not part of it, so I won't repeat them."
+)
+"""Shown instead of an answer that copied the answer prompt (see domain/ai/leaks.py)."""
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -385,6 +397,11 @@ class AIReviewer:
             used.setdefault(result.provider.name, result.completion.model)
         findings, grounding = ground_findings(proposed, ir)
         dropped += grounding
+        echo = InstructionEcho(REVIEW_SYSTEM, ir, allowed=CATEGORY_GUIDE.values())
+        shown = [f for f in findings if not echo.repeats(f.title, f.detail, f.suggestion)]
+        if len(shown) < len(findings):
+            dropped["prompt_leak"] += len(findings) - len(shown)
+            findings = shown
         if self.observer is not None:
             self.observer.dropped(dropped)
         order = [p.name for p in self.providers if p.name in used]
@@ -493,6 +510,10 @@ class AIAnswerer:
             return None
         output = served.completion.output
         citations, dropped = ground_citations(output.citations, ir)
+        text = output.answer
+        if InstructionEcho(ANSWER_SYSTEM, ir).repeats(text):
+            dropped["prompt_leak"] += 1
+            text, citations = INSTRUCTIONS_WITHHELD, []
         if self.observer is not None:
             self.observer.dropped(dropped)
         missing = sum(dropped[reason] for reason in ("quote_not_found", "wrong_section"))
@@ -503,7 +524,7 @@ class AIAnswerer:
             else None
         )
         return AIAnswer(
-            text=output.answer,
+            text=text,
             citations=citations,
             usage=accounts.usage,
             cost_usd=accounts.cost_usd,
