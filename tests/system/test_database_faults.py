@@ -99,6 +99,7 @@ async def test_database_restarted_then_stopped_for_30_s_under_load(tmp_path: Pat
             env = serve_env(postgres.dsn, slack, JOB_LEASE_SECONDS="5")
             replicas = [Replica(f"db{n}", tmp_path, env) for n in range(2)]
             load = Uploads(http, slack, replicas)
+            running: asyncio.Task[None] | None = None
             try:
                 await asyncio.gather(*(replica.start(http) for replica in replicas))
                 running = asyncio.create_task(load.run())
@@ -129,6 +130,9 @@ async def test_database_restarted_then_stopped_for_30_s_under_load(tmp_path: Pat
                 codes = await asyncio.gather(*(replica.stop() for replica in replicas))
                 assert codes == [0, 0], [replica.tail() for replica in replicas]
             finally:
+                if running is not None and not running.done():
+                    running.cancel()  # a failed assertion must not leave it sending
+                    await asyncio.gather(running, return_exceptions=True)
                 slack.release()
                 for replica in replicas:
                     await replica.ensure_stopped()
