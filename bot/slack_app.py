@@ -183,7 +183,10 @@ class SlackHandlers:
         What to announce once it is stored; None for a file already recorded (a retry)."""
         file_id = file["id"]
         existing = await self._thread_document(channel_id, thread_ts) if thread_ts else None
-        document_id = existing or uuid.uuid5(SLACK_NAMESPACE, f"{team_id}:{file_id}")
+        # The uploader's workspace, which every path to this file agrees on; the event's or
+        # the clicker's differs in a channel shared with another organisation.
+        owner = file.get("user_team") or team_id
+        document_id = existing or uuid.uuid5(SLACK_NAMESPACE, f"{owner}:{file_id}")
         root = thread_ts or message_ts
         filename = file.get("name") or file.get("title") or file_id
         submitted = await self.documents.submit(

@@ -94,6 +94,7 @@ class _File:
     created: int
     login_page: bool = False
     url_origin: str | None = None
+    team: str | None = None
     shares: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
@@ -239,6 +240,7 @@ class FakeSlack:
         channel: str | None = None,
         ts: str | None = None,
         thread_ts: str | None = None,
+        team: str | None = None,
     ) -> JsonObject:
         """Register a file and return its Slack file object (for ``file_share_message``).
 
@@ -246,7 +248,9 @@ class FakeSlack:
         token, as Slack does when the token lacks ``files:read``. ``url_host`` (an origin such
         as ``https://evil.example.com``; a bare host means https) puts the file URLs on a
         foreign host. ``channel``
-        records a share there, at ``ts`` (a fresh ts when omitted).
+        records a share there, at ``ts`` (a fresh ts when omitted). ``team`` is the
+        uploader's workspace (``user_team``; another organisation's in a Slack Connect
+        channel), ours by default.
         """
         extension = name.rpartition(".")[2].lower() if "." in name else ""
         file = _File(
@@ -260,6 +264,7 @@ class FakeSlack:
             created=self._clock // 1_000_000,
             login_page=login_page,
             url_origin=url_host if url_host is None or "://" in url_host else f"https://{url_host}",
+            team=team,
         )
         if channel is not None:
             file.shares.append((channel, ts or self._next_ts(), thread_ts))
@@ -389,7 +394,7 @@ class FakeSlack:
             "filetype": file.filetype,
             "pretty_type": file.filetype.upper(),
             "user": file.user,
-            "user_team": self.team_id,
+            "user_team": file.team or self.team_id,
             "editable": False,
             "size": len(file.content),
             "mode": "hosted",
