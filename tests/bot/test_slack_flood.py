@@ -225,6 +225,26 @@ async def test_one_person_flooding_uploads_gets_their_limit_reviewed_and_one_not
     assert len(_notices(slack, channel)) == 1
 
 
+async def test_a_message_with_more_files_than_are_left_has_the_rest_skipped(
+    app: App, slack: FakeSlack, clock: Clock
+) -> None:
+    clock.now += 120
+    channel = _id("C")
+    ts = _ts()
+    files = [
+        slack.add_file(_id("F"), f"part_{n}.md", SPEC, channel=channel, ts=ts, user="UMANY")
+        for n in range(USER_LIMIT + 3)
+    ]
+    assert (await app.event(file_share_message(channel, "UMANY", files, ts))).status == 200
+    await until(lambda: len(_findings(slack, channel)) >= USER_LIMIT)
+    notices = await until(lambda: _notices(slack, channel))
+    await asyncio.sleep(1.0)
+    assert len(_findings(slack, channel)) == USER_LIMIT and len(notices) == 1
+    names = " ".join(str(c.params["text"]) for c in posts(slack, channel))
+    assert all(f"part_{n}.md" in names for n in range(USER_LIMIT))
+    assert not any(f"part_{n}.md" in names for n in range(USER_LIMIT, USER_LIMIT + 3))
+
+
 async def test_a_channel_flooded_by_several_people_tells_each_of_them_once(
     app: App, slack: FakeSlack, clock: Clock
 ) -> None:
