@@ -83,7 +83,7 @@ SLACK_REFUSED = Counter(
     registry=REGISTRY,
 )
 """reason: `too_large` (a body over 1 MiB, answered 413), `busy` (SLACK_MAX_INFLIGHT requests
-in progress and as many waiting, or a second waited in vain: answered 503, and Slack
+in progress and 16 times as many waiting, or a second waited in vain: answered 503, and Slack
 delivers the request again)."""
 
 SLACK_LIMITED = Counter(

@@ -35,7 +35,7 @@ from bot.settings import Settings, SettingsError
 from bot.sidecar import build_sidecar, start_sidecar, stop_sidecar
 from bot.slack_app import InFlight, build_slack_app
 from bot.slack_export import EXPORT_JOB, Exports
-from bot.slack_flood import front_door
+from bot.slack_flood import FrontDoor
 from bot.slack_jobs import FINDINGS_PAGE_JOB, SlackJobs, SlackNotifier
 from bot.slack_ratelimit import GatedRateLimitRetryHandler, GatedWebClient, RateLimitGate
 from domain.service import ANSWER_JOB, REVIEW_JOB
@@ -180,7 +180,7 @@ class Server:
             self._front_stop = handler.close_async
         else:
             web_app = app.web_app(path="/slack/events", port=settings.port)
-            web_app.middlewares.extend([ack_timer, front_door(settings.slack_max_inflight)])
+            web_app.middlewares.extend([ack_timer, FrontDoor(settings.slack_max_inflight)])
             runner = web.AppRunner(web_app)
             await runner.setup()
             self._front_stop = runner.cleanup

@@ -64,8 +64,8 @@ class Settings(BaseSettings):
         64,
         ge=1,
         le=10_000,
-        description="Slack requests one process works on at once; as many more wait a "
-        "second for a turn, the rest are answered 503 so that Slack delivers them again.",
+        description="Slack requests one process works on at once; 16 times as many more "
+        "wait a second for a turn, the rest are answered 503 so that Slack delivers them again.",
     )
 
     database_url: str | None = Field(

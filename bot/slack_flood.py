@@ -1,12 +1,13 @@
 """Floods: how much one request may carry, how many the front door takes at once, and how
 much work one person or one channel may ask for.
 
-- `front_door` (an aiohttp middleware, before Bolt reads anything): a body over
+- `FrontDoor` (an aiohttp middleware, before Bolt reads anything): a body over
   `MAX_BODY_BYTES` by its Content-Length is answered 413 unread (aiohttp's own read limit,
   the same 1 MiB, stops a chunked one); at most `max_inflight` requests are worked on at
-  once and as many more wait up to `WAIT_SECONDS` for a turn. The rest are answered 503
-  at once, before anything is stored, so Slack delivers them again later: back-pressure
-  on Slack's retry schedule instead of a queue in this process that grows without bound.
+  once and up to `WAITING_PER_SLOT` times as many wait up to `WAIT_SECONDS` for a turn
+  (a stall of a second at 800 events/s fits). The rest are answered 503 at once, before
+  anything is stored, so Slack delivers them again later: back-pressure on Slack's retry
+  schedule instead of a queue in this process that grows without bound.
 - `FloodLimiter` (pure): token buckets per user and per channel over the work events ask
   for, a file to review or a question to answer. Over either limit that work is skipped,
   and each person hears it once per flood (again only after a quiet minute), not once per
@@ -45,6 +46,8 @@ MAX_BODY_BYTES = 1024 * 1024
 """Slack's largest requests (a click in a 100-block Home view, form-encoded) stay far below."""
 WAIT_SECONDS = 1.0
 """How long a request beyond `max_inflight` may wait for a turn: Slack waits 3 s in all."""
+WAITING_PER_SLOT = 16
+"""A waiting request holds only its headers; the line is bounded all the same."""
 QUIET_SECONDS = 60.0
 """A flood is over once nothing was skipped for this long (a full bucket's refill)."""
 ADMITTED_MEMORY_SECONDS = 600.0
@@ -59,34 +62,37 @@ Kind = Literal["file", "question"]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def front_door(
-    max_inflight: int, *, wait_seconds: float = WAIT_SECONDS
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    """The aiohttp middleware described in the module docstring."""
-    slots = asyncio.Semaphore(max_inflight)
-    waiting = 0
+class FrontDoor:
+    """The aiohttp middleware described in the module docstring; `running` and `waiting`
+    say how many requests it holds."""
 
-    @web.middleware
-    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        nonlocal waiting
+    __middleware_version__ = 1  # aiohttp's mark of a new-style middleware
+
+    def __init__(self, max_inflight: int, *, wait_seconds: float = WAIT_SECONDS) -> None:
+        self.wait_seconds = wait_seconds
+        self.most_waiting = max_inflight * WAITING_PER_SLOT
+        self.running = self.waiting = 0
+        self._slots = asyncio.Semaphore(max_inflight)
+
+    async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             metrics.SLACK_REFUSED.labels(reason="too_large").inc()
             return web.Response(status=413, text="request body too large")
-        if slots.locked() and waiting >= max_inflight:
+        if self._slots.locked() and self.waiting >= self.most_waiting:
             return _busy()
-        waiting += 1
+        self.waiting += 1
         try:
-            await asyncio.wait_for(slots.acquire(), wait_seconds)
+            await asyncio.wait_for(self._slots.acquire(), self.wait_seconds)
         except TimeoutError:
             return _busy()
         finally:
-            waiting -= 1
+            self.waiting -= 1
+        self.running += 1
         try:
             return await handler(request)
         finally:
-            slots.release()
-
-    return guard
+            self.running -= 1
+            self._slots.release()
 
 
 def _busy() -> web.Response:

@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from bot import metrics, slack_flood
 from bot.serve import Server
@@ -19,11 +20,14 @@ from bot.slack_flood import (
     MAX_BODY_BYTES,
     QUIET_SECONDS,
     SKIPPED_MEMORY_SECONDS,
+    WAITING_PER_SLOT,
     FloodLimiter,
+    FrontDoor,
     TokenBuckets,
 )
 from tests.bot.slack_harness import SECRET, TOKEN, serving
 from tests.bot.test_slack_app import SPEC, App, posts, until
+from tests.fakes.local_server import serve_locally
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
     event_callback,
@@ -123,6 +127,38 @@ def test_the_channel_limit_tells_each_person_it_stops() -> None:
     told = [n % 3 for n, v in enumerate(verdicts) if v.tell]
     assert sorted(told) == [0, 1, 2] and {v.scope for v in verdicts[4:]} == {"channel"}
     assert FloodLimiter(user_per_minute=0, channel_per_minute=0).enabled is False
+
+
+async def test_the_front_door_runs_some_queues_a_bounded_line_and_turns_the_rest_away() -> None:
+    """Two slots and a line of 32 (WAITING_PER_SLOT each); with the handlers held, more are
+    answered 503 at once; let go, and every request that got in line is served."""
+    release = asyncio.Event()
+
+    async def held(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(text="ok")
+
+    door = FrontDoor(2, wait_seconds=600)
+    site = web.Application(middlewares=[door])
+    site.router.add_post("/slack/events", held)
+    runner, origin = await serve_locally(site)
+    line = 2 * WAITING_PER_SLOT
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+
+            async def post() -> int:
+                async with http.post(f"{origin}/slack/events", data=b"{}") as response:
+                    return response.status
+
+            admitted = [asyncio.create_task(post()) for _ in range(2 + line)]
+            await until(lambda: door.running == 2 and door.waiting == line)
+            turned_away = [await post() for _ in range(3)]
+            release.set()
+            served = [await task for task in admitted]
+    finally:
+        await runner.cleanup()
+    assert turned_away == [503] * 3
+    assert served == [200] * (2 + line)
 
 
 # -- a running server ------------------------------------------------------------------------
