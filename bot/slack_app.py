@@ -130,11 +130,11 @@ def counted(kind: str) -> Callable[[Listener], Callable[..., Awaitable[None]]]:
         @functools.wraps(listener)  # Bolt reads the wrapped signature to pass arguments
         async def run(**arguments: Any) -> None:
             try:
-                outcome = await listener(**arguments)
+                result = await listener(**arguments)
             except Exception:
                 metrics.SLACK_EVENTS.labels(type=kind, outcome="failed").inc()
                 raise
-            metrics.SLACK_EVENTS.labels(type=kind, outcome=outcome).inc()
+            metrics.SLACK_EVENTS.labels(type=kind, outcome=result).inc()
 
         return run
 
@@ -403,7 +403,8 @@ class SlackHandlers:
         )
 
 
-def _outcome(acted: bool) -> Outcome:
+def outcome(acted: bool) -> Outcome:
+    """What a listener that may find nothing to do reports to the events metric."""
     return "handled" if acted else "ignored"
 
 
@@ -474,7 +475,7 @@ def build_slack_app(
         if event.get("bot_id") or subtype not in (None, "file_share", "thread_broadcast"):
             return "ignored"  # other bots (Bolt drops our own), edits, deletions, joins
         if subtype != "file_share":
-            return _outcome(await handlers.question_in(event))
+            return outcome(await handlers.question_in(event))
         files = event.get("files", [])
         for file in files:
             announcement = await handlers.upload(
@@ -487,7 +488,7 @@ def build_slack_app(
             )
             if announcement is not None:
                 later(context, "announce", **announcement)
-        return _outcome(bool(files))
+        return outcome(bool(files))
 
     app.event("message")(ack=on_message, lazy=[follow_up])
 
@@ -503,14 +504,14 @@ def build_slack_app(
         )
         if announcement is not None:
             later(context, "announce", **announcement)
-        return _outcome(shared)
+        return outcome(shared)
 
     app.event("file_shared")(ack=on_file_shared, lazy=[follow_up])
 
     @app.event("app_mention")
     @counted("app_mention")
     async def on_mention(event: dict[str, Any]) -> Outcome:
-        return _outcome(await handlers.question_in(event))
+        return outcome(await handlers.question_in(event))
 
     async def decided(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], *, accept: bool
@@ -546,7 +547,7 @@ def build_slack_app(
         acted = await decided(ack, body, action, accept=True)
         if acted:
             show_decision_later(context, body, action, accept=True)
-        return _outcome(acted)
+        return outcome(acted)
 
     app.action("finding_accept")(ack=on_accept, lazy=[follow_up])
 
@@ -568,7 +569,7 @@ def build_slack_app(
                 ts=message.get("ts", ""),
             )
             show_decision_later(context, body, action, accept=False)
-        return _outcome(acted)
+        return outcome(acted)
 
     app.action("finding_reject")(ack=on_reject, lazy=[follow_up])
 
@@ -586,7 +587,7 @@ def build_slack_app(
                 message=body["message"],
                 user_id=body["user"]["id"],
             )
-        return _outcome(queued)
+        return outcome(queued)
 
     app.action(PAGE_ACTION)(ack=on_page, lazy=[follow_up])
 
@@ -611,7 +612,7 @@ def build_slack_app(
             value=action["selected_option"]["value"], channel_id=body["channel"]["id"]
         )
         await ack()
-        return _outcome(queued)
+        return outcome(queued)
 
     @app.view("reject_reason")
     @counted("view")
@@ -631,7 +632,7 @@ def build_slack_app(
             reason=reason,
         )
         await ack()
-        return _outcome(acted)
+        return outcome(acted)
 
     async def ack_command(ack: AsyncAck) -> None:
         """A command is answered through its response_url, which lives 30 minutes."""
@@ -639,19 +640,19 @@ def build_slack_app(
 
     @counted("command")
     async def on_command(command: dict[str, Any], respond: AsyncRespond) -> Outcome:
-        outcome: Outcome = "handled"
+        result: Outcome = "handled"
         try:
             async with inflight.track():
                 message = await commands.run(command)
         except DocumentError as error:
             message = {"text": str(error), "blocks": []}
         except Exception:
-            outcome = "failed"
+            result = "failed"
             metrics.ERRORS.labels(component="slack").inc()
             log.exception("slack.command_failed", text=command.get("text"))
             message = {"text": "Sorry, that failed on my side; it has been logged.", "blocks": []}
         await respond(response_type="ephemeral", text=message["text"], blocks=message["blocks"])
-        return outcome
+        return result
 
     app.command("/docsense")(ack=ack_command, lazy=[on_command])
 

@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncAssistant
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.runtime import Runtime
-from bot.slack_app import SLACK_NAMESPACE, Outcome, SlackHandlers, counted, later
+from bot.slack_app import SLACK_NAMESPACE, Outcome, SlackHandlers, counted, later, outcome
 from bot.slack_assistant import AssistantThreads
 from bot.slack_blocks import EXPORT_ACTION, PICK_ACTION
 from bot.slack_export import Exports
@@ -76,7 +76,7 @@ def register_surfaces(
         )
         await ack()
         later(context, "reply", response_url=shortcut["response_url"], text=text)
-        return "handled" if stored else "ignored"
+        return outcome(stored)
 
     app.shortcut(REVIEW_SHORTCUT)(ack=on_review_shortcut, lazy=[follow_up])
 
@@ -92,7 +92,7 @@ def register_surfaces(
         )
         await ack()
         later(context, "reply", response_url=body["response_url"], text=note)
-        return "handled" if queued else "ignored"
+        return outcome(queued)
 
     app.action(EXPORT_ACTION)(ack=on_export, lazy=[follow_up])
 
@@ -111,7 +111,7 @@ def register_surfaces(
             later=later_in(context),
         )
         await ack()
-        return "handled" if picked else "ignored"
+        return outcome(picked)
 
     app.action(PICK_ACTION)(ack=on_pick, lazy=[follow_up])
 
@@ -137,7 +137,7 @@ def register_surfaces(
         acted = await threads.message(
             payload, team_id=body.get("team_id", ""), later=later_in(context)
         )
-        return "handled" if acted else "ignored"
+        return outcome(acted)
 
     assistant.thread_started(lazy=[follow_up])(on_thread_started)
     assistant.thread_context_changed(lazy=[follow_up])(on_context_changed)
