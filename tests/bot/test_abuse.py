@@ -9,7 +9,6 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -17,15 +16,15 @@ import pytest
 from aiohttp import web
 
 from bot.runtime import Runtime
-from bot.serve import Server
 from bot.slack_files import DownloadRefused, download, token_may_go_to
-from tests.bot.slack_harness import SECRET, TOKEN, serving
-from tests.bot.test_slack_app import (
+from tests.bot.slack_harness import (
+    SECRET,
     SPEC,
+    TOKEN,
     App,
-    _channel,
-    _new_ts,
     blocks_of,
+    new_channel,
+    new_ts,
     posts,
     reviewed,
     text_of,
@@ -51,29 +50,6 @@ from tests.fakes.slack_requests import (
 
 EXT_TEAM, EXT_ENTERPRISE, EXT_USER = "T0EXTERNAL", "E0EXTERNAL", "UEXTERNAL"
 """Another organisation, met in a Slack Connect channel shared with ours."""
-
-
-@pytest.fixture(scope="module")
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(bot_token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-async def server(slack: FakeSlack, database_dsn: str) -> AsyncIterator[Server]:
-    async with serving(slack, database_dsn) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-async def app(server: Server) -> AsyncIterator[App]:
-    async with aiohttp.ClientSession() as session:
-        yield App(server, session)
-
-
-@pytest.fixture(scope="module")
-def runtime(server: Server) -> Runtime:
-    return server.runtime
 
 
 def connect_event(event: dict[str, Any]) -> bytes:
@@ -144,8 +120,8 @@ def _decide_values(findings_post: Any) -> list[str]:
 async def test_unsigned_tampered_future_and_forged_requests_are_refused_and_do_nothing(
     app: App, slack: FakeSlack, runtime: Runtime
 ) -> None:
-    channel = _channel()
-    ts = _new_ts()
+    channel = new_channel()
+    ts = new_ts()
     file = slack.add_file(f"FSIG{channel}", "sig.md", SPEC, channel=channel, ts=ts)
     body = event_callback(file_share_message(channel, USER_ID, [file], ts))
     other = event_callback(file_share_message(channel, "UINTRUDER", [file], ts))
@@ -183,8 +159,8 @@ async def test_a_captured_request_replayed_within_five_minutes_repeats_nothing(
     """Slack's signature dates a request but does not make it single-use: a captured one
     can be sent again, byte for byte, for five minutes. Every command is idempotent, so a
     replay records and posts nothing more."""
-    channel = _channel()
-    ts = _new_ts()
+    channel = new_channel()
+    ts = new_ts()
     file = slack.add_file(f"FRPL{channel}", "replayed.md", SPEC, channel=channel, ts=ts)
     body = event_callback(file_share_message(channel, USER_ID, [file], ts))
     headers = {"Content-Type": JSON, **sign(SECRET, body)}
@@ -216,13 +192,13 @@ async def test_a_captured_request_replayed_within_five_minutes_repeats_nothing(
 async def test_a_document_cannot_be_reached_from_a_dm(
     app: App, slack: FakeSlack, runtime: Runtime
 ) -> None:
-    home, dm = _channel(), f"D{uuid.uuid4().hex[:8].upper()}"
+    home, dm = new_channel(), f"D{uuid.uuid4().hex[:8].upper()}"
     ts, file = await upload(app, slack, home, "dm_probe_strategy.md", SPEC)
     findings = (await reviewed(slack, home))[1]
     document_id = await _document_of(runtime, file["id"])
     before = len(posts(slack, home))
 
-    question = thread_reply(dm, USER_ID, "What is the stop-loss?", _new_ts(), ts, channel_type="im")
+    question = thread_reply(dm, USER_ID, "What is the stop-loss?", new_ts(), ts, channel_type="im")
     assert (await app.event(question)).status == 200
     for text in (
         "status dm_probe_strategy.md",
@@ -243,7 +219,7 @@ async def test_a_document_cannot_be_reached_from_a_dm(
     await app.form(
         block_actions("finding_accept", value, USER_ID, dm, message["ts"], message=message)
     )
-    await app.form(block_actions("findings_page", f"{document_id}|8", USER_ID, dm, _new_ts()))
+    await app.form(block_actions("findings_page", f"{document_id}|8", USER_ID, dm, new_ts()))
     await asyncio.sleep(1.0)
 
     assert posts(slack, dm) == [] and len(posts(slack, home)) == before
@@ -254,7 +230,7 @@ async def test_a_document_cannot_be_reached_from_a_dm(
 async def test_a_connect_channel_of_another_organisation_sees_only_its_own_documents(
     app: App, slack: FakeSlack, runtime: Runtime
 ) -> None:
-    ours, shared = _channel(), _channel()
+    ours, shared = new_channel(), new_channel()
     slack.add_channel(ours, [USER_ID])
     slack.add_channel(shared, [USER_ID, EXT_USER])
     ts, file = await upload(app, slack, ours, "internal_only_strategy.md", SPEC)
@@ -263,9 +239,9 @@ async def test_a_connect_channel_of_another_organisation_sees_only_its_own_docum
     before = len(posts(slack, ours))
 
     # Their member, in the shared channel, points at our thread and our buttons.
-    probe = thread_reply(shared, EXT_USER, "Summarise the stop-loss", _new_ts(), ts)
+    probe = thread_reply(shared, EXT_USER, "Summarise the stop-loss", new_ts(), ts)
     assert (await _signed(app, connect_event(probe))).status == 200
-    mention = app_mention(shared, EXT_USER, f"<@{BOT_USER_ID}> risk limits?", _new_ts(), ts)
+    mention = app_mention(shared, EXT_USER, f"<@{BOT_USER_ID}> risk limits?", new_ts(), ts)
     assert (await _signed(app, connect_event(mention))).status == 200
     replies = {}
     for text in ("status internal_only_strategy.md", f"status {str(document_id)[:8]}", "stats"):
@@ -284,7 +260,7 @@ async def test_a_connect_channel_of_another_organisation_sees_only_its_own_docum
     assert (await app.form(click)).status == 200
 
     # Their own upload there is reviewed there, and stays there.
-    shared_ts = _new_ts()
+    shared_ts = new_ts()
     theirs = slack.add_file(
         f"FEXT{shared}", "their_strategy.md", SPEC, channel=shared, ts=shared_ts, user=EXT_USER
     )
@@ -319,9 +295,9 @@ async def test_an_upload_from_the_other_organisation_is_one_document_whoever_poi
     """Their member's upload arrives under their team id; our member then chooses *Review
     with DocSense* on it (a shortcut carries the clicker's team), and the same upload may
     reach DocSense under our team id too. It is one file: one document, one review."""
-    shared = _channel()
+    shared = new_channel()
     slack.add_channel(shared, [USER_ID, EXT_USER])
-    ts = _new_ts()
+    ts = new_ts()
     file = slack.add_file(
         f"FTWO{shared}", "twice_seen.md", SPEC, channel=shared, ts=ts, user=EXT_USER, team=EXT_TEAM
     )

@@ -29,7 +29,7 @@ from bot.slack_jobs import SlackNotifier
 from eventstore import EventStore, JobQueue, NewEvent, RecordedEvent
 from eventstore.projections import Projector, read_checkpoint
 from eventstore.worker import JobContext, JobWorker
-from tests.bot.test_slack_app import (
+from tests.bot.slack_harness import (
     SECRET,
     SPEC,
     TOKEN,
@@ -96,12 +96,6 @@ class Counts:
             await until(lambda: self.added() == expected, timeout=15)
         await asyncio.sleep(0.3)
         assert self.added() == expected
-
-
-@pytest.fixture(scope="module")
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(bot_token=TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")

@@ -5,20 +5,21 @@ module, so this server is the only one working on its test database."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from bot.logs import configure_logging
-from tests.bot.slack_harness import SECRET, TOKEN, serving
-from tests.bot.test_slack_app import (
+from tests.bot.slack_harness import (
+    SECRET,
     SPEC,
+    TOKEN,
     App,
-    _channel,
-    _new_ts,
+    new_channel,
+    new_ts,
     posts,
     reviewed,
+    serving,
     slash,
     text_of,
     until,
@@ -28,13 +29,6 @@ from tests.fakes import USER_ID
 from tests.fakes.ai_servers import FakeAnthropic
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import thread_reply
-
-
-@pytest.fixture(scope="module")
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(bot_token=TOKEN) as fake:
-        yield fake
-
 
 ANTHROPIC_KEY = "sk-ant-api03-abuse-probe-7f3e9c1d"
 
@@ -66,13 +60,13 @@ async def test_no_secret_reaches_slack_the_event_store_metrics_health_or_logs(
             configure_logging("DEBUG", "json", secrets=server.settings.secret_values())
             try:
                 app = App(server, http)
-                channel = _channel()
+                channel = new_channel()
                 ts, _ = await upload(app, slack, channel, "secret_probe.md", SPEC)
                 calls = await reviewed(slack, channel)
                 assert "AI review unavailable" in text_of(calls[1])
                 before = len(posts(slack, channel))
                 await app.event(
-                    thread_reply(channel, USER_ID, "What is the stop-loss?", _new_ts(), ts)
+                    thread_reply(channel, USER_ID, "What is the stop-loss?", new_ts(), ts)
                 )
                 await until(lambda: len(posts(slack, channel)) > before)
                 await slash(app, slack, "stats", channel)

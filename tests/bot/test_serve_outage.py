@@ -20,7 +20,7 @@ import pytest
 from bot.runtime import open_runtime
 from bot.serve import Server
 from bot.settings import Settings
-from tests.bot.test_slack_app import SECRET, SPEC, TOKEN, until
+from tests.bot.slack_harness import SECRET, SPEC, TOKEN, until
 from tests.eventstore.db_proxy import DatabaseProxy
 from tests.fakes import USER_ID
 from tests.fakes.slack_api import FakeSlack
@@ -34,18 +34,6 @@ _ts = itertools.count(1)
 async def proxy(database_dsn: str) -> AsyncIterator[DatabaseProxy]:
     async with DatabaseProxy(database_dsn) as proxy:
         yield proxy
-
-
-@pytest.fixture(scope="module")
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(bot_token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def _upload(slack: FakeSlack, channel: str) -> bytes:

@@ -4,14 +4,11 @@ behind `SLACK_API_URL`, real PostgreSQL, real workers, real ingest and review.""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -25,7 +22,22 @@ from domain import events as ev
 from domain.service import SubmitDocument
 from eventstore import Job
 from eventstore.worker import JobContext
-from tests.bot.slack_harness import SECRET, TOKEN, serving
+from tests.bot.slack_harness import (
+    SECRET,
+    SPEC,
+    TOKEN,
+    App,
+    blocks_of,
+    new_channel,
+    new_ts,
+    posts,
+    reviewed,
+    serving,
+    slash,
+    text_of,
+    until,
+    upload,
+)
 from tests.domain.ingest.builders import build_pdf, encrypt_pdf, image_only_pdf, zip_bomb_docx
 from tests.fakes import BOT_USER_ID, USER_ID
 from tests.fakes.slack_api import Call, FakeSlack
@@ -38,29 +50,9 @@ from tests.fakes.slack_requests import (
     file_shared_event,
     message_changed,
     post_to_app,
-    slash_command,
     thread_reply,
     view_submission,
 )
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
-SPEC = (EXAMPLES / "momentum_strategy.md").read_bytes()
-_channels = itertools.count(1)
-_ts = itertools.count(1)
-
-
-def _channel() -> str:
-    return f"C{next(_channels):04d}"
-
-
-def _new_ts() -> str:
-    return f"{1800000000 + next(_ts)}.000100"
-
-
-@pytest.fixture(scope="module")
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(bot_token=TOKEN) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -69,93 +61,8 @@ async def server(slack: FakeSlack, database_dsn: str) -> AsyncIterator[Server]:
         yield started
 
 
-@pytest.fixture(scope="module")
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture(scope="module")
-def runtime(server: Server) -> Runtime:
-    return server.runtime
-
-
-class App:
-    """Talks to the running server the way Slack does."""
-
-    def __init__(self, server: Server, http: aiohttp.ClientSession) -> None:
-        self.url = f"http://127.0.0.1:{server.ports['http']}/slack/events"
-        self.http = http
-
-    async def event(self, event: dict[str, Any], **options: Any) -> aiohttp.ClientResponse:
-        event_id = options.pop("event_id", None)
-        body = event_callback(event, event_id=event_id)
-        return await post_to_app(self.http, self.url, body, "application/json", SECRET, **options)
-
-    async def form(self, body: bytes, **options: Any) -> aiohttp.ClientResponse:
-        content_type = "application/x-www-form-urlencoded"
-        return await post_to_app(self.http, self.url, body, content_type, SECRET, **options)
-
-
-@pytest.fixture(scope="module")
-def app(server: Server, http: aiohttp.ClientSession) -> App:
-    return App(server, http)
-
-
-async def until(condition: Callable[[], Any], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-def posts(slack: FakeSlack, channel: str) -> list[Call]:
-    return [c for c in slack.calls_to("chat.postMessage") if c.params.get("channel") == channel]
-
-
-def blocks_of(call: Call) -> list[dict[str, Any]]:
-    blocks = call.params.get("blocks") or []
-    return json.loads(blocks) if isinstance(blocks, str) else blocks
-
-
-def text_of(call: Call) -> str:
-    return call.params.get("text", "") + json.dumps(blocks_of(call))
-
-
-async def upload(
-    app: App, slack: FakeSlack, channel: str, name: str, content: bytes, **file_options: Any
-) -> tuple[str, dict[str, Any]]:
-    ts = _new_ts()
-    file_id = f"F{channel}{next(_ts)}"
-    thread_ts = file_options.pop("thread_ts", None)
-    file = slack.add_file(
-        file_id, name, content, channel=channel, ts=ts, thread_ts=thread_ts, **file_options
-    )
-    response = await app.event(file_share_message(channel, USER_ID, [file], ts, thread_ts))
-    assert response.status == 200
-    return ts, file
-
-
-async def slash(app: App, slack: FakeSlack, text: str, channel: str) -> str:
-    """Run `/docsense <text>` in `channel`; the ephemeral reply's parameters as JSON text."""
-    seen = len(slack.calls_to("response_url"))
-    url = slack.response_url()
-    response = await app.form(slash_command(text, USER_ID, channel, response_url=url))
-    assert response.status == 200
-    replies = await until(lambda: slack.calls_to("response_url")[seen:])
-    assert replies[0].params.get("response_type") == "ephemeral"
-    return json.dumps(replies[0].params)
-
-
-async def reviewed(slack: FakeSlack, channel: str, count: int = 2) -> list[Call]:
-    """The reviewing reply plus the findings message(s)."""
-    return await until(lambda: (found := posts(slack, channel)) and len(found) >= count and found)
-
-
 async def test_upload_gets_eyes_reply_findings_and_a_check_mark(app: App, slack: FakeSlack) -> None:
-    channel = _channel()
+    channel = new_channel()
     ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
     calls = await reviewed(slack, channel)
     assert "Reviewing" in calls[0].params["text"]
@@ -169,8 +76,8 @@ async def test_upload_gets_eyes_reply_findings_and_a_check_mark(app: App, slack:
 async def test_both_upload_events_and_retries_lead_to_one_review(
     app: App, slack: FakeSlack, runtime: Runtime
 ) -> None:
-    channel = _channel()
-    ts = _new_ts()
+    channel = new_channel()
+    ts = new_ts()
     file = slack.add_file(f"FDUP{channel}", "dup.md", SPEC, channel=channel, ts=ts)
     message = file_share_message(channel, USER_ID, [file], ts)
     first = await app.event(message, event_id="EvDUP1")
@@ -198,12 +105,12 @@ async def test_bad_signature_and_stale_timestamp_are_rejected(
 
 
 async def test_question_in_thread_is_answered_with_citations(app: App, slack: FakeSlack) -> None:
-    channel = _channel()
+    channel = new_channel()
     ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
     await reviewed(slack, channel)
     before = len(posts(slack, channel))
     question = thread_reply(
-        channel, USER_ID, "How often is the portfolio rebalanced?", _new_ts(), ts
+        channel, USER_ID, "How often is the portfolio rebalanced?", new_ts(), ts
     )
     await app.event(question)
     await app.event(question, retry_num=1, retry_reason="http_timeout")
@@ -215,10 +122,10 @@ async def test_question_in_thread_is_answered_with_citations(app: App, slack: Fa
 
 
 async def test_documents_stay_in_their_channel(app: App, slack: FakeSlack) -> None:
-    home, elsewhere = _channel(), _channel()
+    home, elsewhere = new_channel(), new_channel()
     ts, _ = await upload(app, slack, home, "private_strategy.md", SPEC)
     await reviewed(slack, home)
-    await app.event(thread_reply(elsewhere, USER_ID, "What is the stop-loss?", _new_ts(), ts))
+    await app.event(thread_reply(elsewhere, USER_ID, "What is the stop-loss?", new_ts(), ts))
     reply = await slash(app, slack, "status private_strategy.md", elsewhere)
     assert "No document matches" in reply
     export = await slash(app, slack, "export private_strategy.md", elsewhere)
@@ -230,7 +137,7 @@ async def test_documents_stay_in_their_channel(app: App, slack: FakeSlack) -> No
 async def test_new_version_in_thread_reports_resolved_new_and_persisting(
     app: App, slack: FakeSlack
 ) -> None:
-    channel = _channel()
+    channel = new_channel()
     ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
     await reviewed(slack, channel)
     fixed = SPEC.replace(b"The full derivation of the signal is given in Appendix C.", b"")
@@ -243,7 +150,7 @@ async def test_new_version_in_thread_reports_resolved_new_and_persisting(
 async def test_accept_and_reject_buttons_record_decisions(
     app: App, slack: FakeSlack, runtime: Runtime
 ) -> None:
-    channel = _channel()
+    channel = new_channel()
     ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
     findings = (await reviewed(slack, channel))[1]
     values = [
@@ -334,7 +241,7 @@ def _pager_value(call: Call) -> str:
 async def test_show_all_posts_the_next_findings_in_the_thread_once(
     app: App, slack: FakeSlack
 ) -> None:
-    channel = _channel()
+    channel = new_channel()
     ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
     findings = (await reviewed(slack, channel))[1]
     value = _pager_value(findings)
@@ -367,7 +274,7 @@ async def test_show_all_posts_the_next_findings_in_the_thread_once(
 
 
 async def test_show_all_from_another_channel_shows_nothing(app: App, slack: FakeSlack) -> None:
-    home, elsewhere = _channel(), _channel()
+    home, elsewhere = new_channel(), new_channel()
     ts, _ = await upload(app, slack, home, "momentum_strategy.md", SPEC)
     value = _pager_value((await reviewed(slack, home))[1])
     before = len(posts(slack, home))
@@ -396,7 +303,7 @@ async def test_each_refusal_gets_a_clear_reply_and_a_cross(
     app: App, slack: FakeSlack, runtime: Runtime, name: str
 ) -> None:
     content, options, reason = REFUSALS[name]
-    channel = _channel()
+    channel = new_channel()
     ts, _ = await upload(app, slack, channel, name, content, **options)
     calls = await reviewed(slack, channel)
     await until(lambda: "x" in slack.reactions_on(channel, ts))
@@ -412,7 +319,7 @@ async def test_each_refusal_gets_a_clear_reply_and_a_cross(
 
 
 async def test_rate_limited_posting_is_retried_and_posted_once(app: App, slack: FakeSlack) -> None:
-    channel = _channel()
+    channel = new_channel()
     slack.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
     await upload(app, slack, channel, "momentum_strategy.md", SPEC)
     calls = await reviewed(slack, channel)
@@ -420,19 +327,19 @@ async def test_rate_limited_posting_is_retried_and_posted_once(app: App, slack: 
 
 
 async def test_bots_edits_and_deletions_are_ignored(app: App, slack: FakeSlack) -> None:
-    channel = _channel()
+    channel = new_channel()
     ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
     await reviewed(slack, channel)
     before = len(posts(slack, channel))
-    await app.event(bot_message(channel, "B0THER", "another bot says hi", _new_ts(), thread_ts=ts))
+    await app.event(bot_message(channel, "B0THER", "another bot says hi", new_ts(), thread_ts=ts))
     edited = {"type": "message", "user": USER_ID, "text": "edited", "ts": ts, "thread_ts": ts}
-    await app.event(message_changed(channel, edited, {**edited, "text": "original"}, _new_ts()))
+    await app.event(message_changed(channel, edited, {**edited, "text": "original"}, new_ts()))
     await asyncio.sleep(1.0)
     assert len(posts(slack, channel)) == before
 
 
 async def test_slash_commands(app: App, slack: FakeSlack) -> None:
-    channel = _channel()
+    channel = new_channel()
     ts, _ = await upload(app, slack, channel, "cmd_strategy.md", SPEC)
     await reviewed(slack, channel)
 
@@ -466,11 +373,11 @@ async def test_slash_commands(app: App, slack: FakeSlack) -> None:
 
 
 async def test_mention_in_thread_is_one_question(app: App, slack: FakeSlack) -> None:
-    channel = _channel()
+    channel = new_channel()
     ts, _ = await upload(app, slack, channel, "momentum_strategy.md", SPEC)
     await reviewed(slack, channel)
     before = len(posts(slack, channel))
-    asked = _new_ts()
+    asked = new_ts()
     text = f"<@{BOT_USER_ID}> what is the stop-loss?"
     await app.event(app_mention(channel, USER_ID, text, asked, thread_ts=ts))
     await app.event(thread_reply(channel, USER_ID, text, asked, ts))
@@ -483,8 +390,8 @@ async def test_mention_in_thread_is_one_question(app: App, slack: FakeSlack) -> 
 async def test_events_jobs_and_logs_share_the_slack_event_id(
     app: App, slack: FakeSlack, runtime: Runtime, server: Server, http: aiohttp.ClientSession
 ) -> None:
-    channel = _channel()
-    ts = _new_ts()
+    channel = new_channel()
+    ts = new_ts()
     file = slack.add_file(f"FCOR{channel}", "corr.md", SPEC, channel=channel, ts=ts)
     await app.event(file_share_message(channel, USER_ID, [file], ts), event_id="EvCORRELATE")
     await reviewed(slack, channel)
@@ -518,7 +425,7 @@ async def test_events_jobs_and_logs_share_the_slack_event_id(
 
 
 async def test_a_file_deleted_before_review_gets_a_clear_reply(app: App, slack: FakeSlack) -> None:
-    channel = _channel()
+    channel = new_channel()
     slack.error_next("files.info", error="file_not_found")
     ts, _ = await upload(app, slack, channel, "gone.md", SPEC)
     calls = await reviewed(slack, channel)
@@ -530,7 +437,7 @@ async def test_a_review_that_fails_for_good_is_reported_not_lost(
     slack: FakeSlack, runtime: Runtime, http: aiohttp.ClientSession
 ) -> None:
     """The last attempt of a job that keeps failing tells the thread and records why."""
-    channel, ts = _channel(), _new_ts()
+    channel, ts = new_channel(), new_ts()
     document_id = uuid.uuid4()
     source = ev.Source(
         kind="slack",

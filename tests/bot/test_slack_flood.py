@@ -25,8 +25,7 @@ from bot.slack_flood import (
     FrontDoor,
     TokenBuckets,
 )
-from tests.bot.slack_harness import SECRET, TOKEN, serving
-from tests.bot.test_slack_app import SPEC, App, posts, until
+from tests.bot.slack_harness import SECRET, SPEC, App, posts, serving, until
 from tests.fakes.local_server import serve_locally
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import (
@@ -174,12 +173,6 @@ def clock() -> Iterator[Clock]:
 
 
 @pytest.fixture(scope="module")
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(bot_token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
 async def server(slack: FakeSlack, database_dsn: str, clock: Clock) -> AsyncIterator[Server]:
     async with serving(
         slack,
@@ -188,12 +181,6 @@ async def server(slack: FakeSlack, database_dsn: str, clock: Clock) -> AsyncIter
         slack_channel_requests_per_minute=CHANNEL_LIMIT,
     ) as started:
         yield started
-
-
-@pytest.fixture(scope="module")
-async def app(server: Server) -> AsyncIterator[App]:
-    async with aiohttp.ClientSession() as session:
-        yield App(server, session)
 
 
 def _notices(slack: FakeSlack, channel: str) -> list[Any]:

@@ -12,8 +12,7 @@ import pytest
 
 from bot.serve import Server
 from domain.queries import ai_usage, month_start
-from tests.bot.slack_harness import serving
-from tests.bot.test_slack_app import App
+from tests.bot.slack_harness import App, serving
 from tests.bot.test_slack_surfaces import OTHER_USER, _channel, _shared
 from tests.fakes import USER_ID
 from tests.fakes.ai_servers import FakeAnthropic

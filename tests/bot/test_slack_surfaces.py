@@ -8,25 +8,13 @@ import asyncio
 import itertools
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
-import pytest
-
 from bot.runtime import Runtime
-from bot.serve import Server
 from bot.slack_blocks import review_order
 from domain.report import review_payload
-from tests.bot.slack_harness import TOKEN, serving
-from tests.bot.test_slack_app import (
-    SPEC,
-    App,
-    blocks_of,
-    posts,
-    text_of,
-    until,
-)
+from tests.bot.slack_harness import SPEC, App, blocks_of, posts, text_of, until
 from tests.fakes import BOT_USER_ID, USER_ID
 from tests.fakes.slack_api import Call, FakeSlack
 from tests.fakes.slack_requests import (
@@ -73,29 +61,6 @@ tolerance threshold. {name.title()} risk limits are monitored daily by the risk 
         for k, name in enumerate(("alpha", "beta", "gamma", "delta", "epsilon", "zeta"))
     ]
     return SPEC + "".join(sleeves).encode()
-
-
-@pytest.fixture(scope="module")
-async def slack() -> AsyncIterator[FakeSlack]:
-    async with FakeSlack(bot_token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-async def server(slack: FakeSlack, database_dsn: str) -> AsyncIterator[Server]:
-    async with serving(slack, database_dsn) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-async def app(server: Server) -> AsyncIterator[App]:
-    async with aiohttp.ClientSession() as session:
-        yield App(server, session)
-
-
-@pytest.fixture(scope="module")
-def runtime(server: Server) -> Runtime:
-    return server.runtime
 
 
 def _channel(slack: FakeSlack, *members: str, **options: Any) -> str:
