@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -44,7 +43,6 @@ import asyncpg  # noqa: E402
 
 from eventstore.embedded import embedded_dsn  # noqa: E402
 from tests.benchmarks.ack_bench import _event  # noqa: E402
-from tests.bot.test_serve_process import DOCSENSE, _free_port  # noqa: E402
 from tests.domain.ingest.builders import build_pdf, strategy_outline  # noqa: E402
 from tests.fakes import USER_ID  # noqa: E402
 from tests.fakes.slack_api import FakeSlack  # noqa: E402
@@ -54,9 +52,8 @@ from tests.fakes.slack_requests import (  # noqa: E402
     file_share_message,
     post_to_app,
 )
+from tests.system.harness import SECRET, TOKEN, Replica, deliver, serve_env  # noqa: E402
 
-SECRET = "load-bench-signing-secret"
-TOKEN = "xoxb-load-bench"
 RATES = (50, 100, 200, 400, 800, 1600)
 P99_LIMIT_MS = 500.0
 CHANNEL = "CLOAD01"
@@ -131,54 +128,21 @@ async def _window(url: str, rate: int, seconds: float) -> dict[str, Any]:
 # -- replicas ------------------------------------------------------------------------------
 
 
-class Replica:
-    def __init__(self, dsn: str, slack: FakeSlack, log: Path) -> None:
-        self.port, self.metrics_port = _free_port(), _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/slack/events"
-        self._env = {
-            **os.environ,
-            "DATABASE_URL": dsn,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "PORT": str(self.port),
-            "METRICS_PORT": str(self.metrics_port),
-            "LOG_LEVEL": "WARNING",
-            "AI_PROVIDER": "rules",
-            # One sender at these rates is a flood: measure the capacity, not the limits.
-            "SLACK_USER_REQUESTS_PER_MINUTE": "0",
-            "SLACK_CHANNEL_REQUESTS_PER_MINUTE": "0",
-        }
-        self.process: asyncio.subprocess.Process | None = None
-        self._log = log  # for the error when it never becomes ready
-
-    async def start(self, http: aiohttp.ClientSession) -> None:
-        with self._log.open("wb") as log:  # the child keeps its own copy open
-            self.process = await asyncio.create_subprocess_exec(
-                DOCSENSE, "serve", env=self._env, stderr=log
-            )
-        ready = f"http://127.0.0.1:{self.metrics_port}/health/ready"
-        for _ in range(600):
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(ready) as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.1)
-        tail = self._log.read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"docsense serve never became ready:\n{tail}")
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            await self.process.wait()
-
-
 @contextlib.asynccontextmanager
 async def _replicas(
     count: int, dsn: str, slack: FakeSlack, http: aiohttp.ClientSession
 ) -> AsyncIterator[list[Replica]]:
+    env = serve_env(
+        dsn,
+        slack,
+        LOG_LEVEL="WARNING",
+        AI_PROVIDER="rules",
+        # One sender at these rates is a flood: measure the capacity, not the limits.
+        SLACK_USER_REQUESTS_PER_MINUTE="0",
+        SLACK_CHANNEL_REQUESTS_PER_MINUTE="0",
+    )
     logs = Path(tempfile.mkdtemp(prefix="docsense-load-logs-"))
-    replicas = [Replica(dsn, slack, logs / f"serve-{n}.log") for n in range(count)]
+    replicas = [Replica(f"serve-{n}", logs, env) for n in range(count)]
     try:
         await asyncio.gather(*(replica.start(http) for replica in replicas))
         yield replicas
@@ -218,11 +182,9 @@ async def _reviews_per_minute(
         file = slack.add_file(f"F{tag}{n:05d}", f"spec-{n}.pdf", pdf, channel=CHANNEL, ts=ts)
         body = event_callback(file_share_message(CHANNEL, USER_ID, [file], ts))
         first, retry = replicas[n % len(replicas)], replicas[(n + 1) % len(replicas)]
-        await post_to_app(http, first.url, body, JSON, SECRET)
+        await deliver(http, first, body)
         if retry is not first:
-            await post_to_app(
-                http, retry.url, body, JSON, SECRET, retry_num=1, retry_reason="http_timeout"
-            )
+            await deliver(http, retry, body, retry_num=1)
     while _reviewed(slack) - before < uploads:
         if time.perf_counter() - began > 60 * 30:
             raise RuntimeError("the reviews did not finish in 30 minutes")
@@ -248,7 +210,7 @@ async def _bench(args: argparse.Namespace) -> None:
             dsn = await _fresh_database(Path(folder), "load_ack")
             async with _replicas(1, dsn, slack, http) as (replica,):
                 for rate in RATES:
-                    row = await _window(replica.url, rate, seconds)
+                    row = await _window(replica.events_url, rate, seconds)
                     print(json.dumps(row), flush=True)
                     if row["p99_ms"] > P99_LIMIT_MS or row["non_200"]:
                         break
