@@ -320,10 +320,11 @@ async def test_each_refusal_gets_a_clear_reply_and_a_cross(
 
 async def test_rate_limited_posting_is_retried_and_posted_once(app: App, slack: FakeSlack) -> None:
     channel = new_channel()
-    slack.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
+    slack.fail_next("chat.postMessage", status=429, retry_after=1, times=1, channel=channel)
     await upload(app, slack, channel, "momentum_strategy.md", SPEC)
-    calls = await reviewed(slack, channel)
-    assert len([c for c in calls if "Reviewing" in c.params.get("text", "")]) == 1
+    await reviewed(slack, channel, count=3)  # the refused attempt, its retry, the findings
+    reviewing = [c for c in posts(slack, channel) if "Reviewing" in c.params.get("text", "")]
+    assert [c.status for c in reviewing] == [429, 200]
 
 
 async def test_bots_edits_and_deletions_are_ignored(app: App, slack: FakeSlack) -> None:

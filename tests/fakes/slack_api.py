@@ -114,6 +114,8 @@ class _Fault:
     error: str
     headers: dict[str, str]
     times: int
+    # Only calls about this channel meet the fault; None: any call of the method.
+    channel: str | None = None
 
 
 class _ApiError(Exception):
@@ -314,19 +316,29 @@ class FakeSlack:
         self._channels[channel_id] = _Channel(channel_id, name or channel_id.lower(), kind, people)
 
     def fail_next(
-        self, method: str, status: int = 429, retry_after: int = 1, times: int = 1
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int = 1,
+        times: int = 1,
+        *,
+        channel: str | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with an HTTP error.
+        """Answer the next ``times`` calls of ``method`` (about ``channel``, if given) with
+        an HTTP error.
 
         429 carries ``Retry-After`` and ``ratelimited`` as Slack's rate limiter does; other
-        statuses carry ``internal_error``. The calls are still recorded.
+        statuses carry ``internal_error``. The calls are still recorded. A fake shared by a
+        module's tests meets late calls of earlier tests too: ``channel`` keeps the fault
+        for the call a test means.
         """
         if status < 400:
             raise ValueError("fail_next is for HTTP errors; use error_next for ok:false answers")
         if status == 429:
-            fault = _Fault(status, "ratelimited", {"Retry-After": str(retry_after)}, times)
+            headers = {"Retry-After": str(retry_after)}
+            fault = _Fault(status, "ratelimited", headers, times, channel)
         else:
-            fault = _Fault(status, "internal_error", {}, times)
+            fault = _Fault(status, "internal_error", {}, times, channel)
         self._faults.setdefault(method, []).append(fault)
 
     def error_next(self, method: str, error: str = "channel_not_found", times: int = 1) -> None:
@@ -444,7 +456,7 @@ class FakeSlack:
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != expected:
             return 200, {}, _error("invalid_auth")
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params)
         if fault is not None:
             return fault.status, fault.headers, _error(fault.error)
         try:
@@ -529,14 +541,16 @@ class FakeSlack:
             self.calls.append(call)
             self._changed.notify_all()
 
-    def _take_fault(self, method: str) -> _Fault | None:
-        queue = self._faults.get(method)
-        if not queue:
+    def _take_fault(self, method: str, params: JsonObject) -> _Fault | None:
+        queue = self._faults.get(method, [])
+        fault = next(
+            (f for f in queue if f.channel is None or f.channel == params.get("channel")), None
+        )
+        if fault is None:
             return None
-        fault = queue[0]
         fault.times -= 1
         if fault.times <= 0:
-            queue.pop(0)
+            queue.remove(fault)
         return fault
 
     def _next_ts(self) -> str:
